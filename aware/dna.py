@@ -1,0 +1,96 @@
+"""DNA: a node's traits (capacity, labels, zone) and the instincts derived from them.
+
+Fitness ranks nodes for the queen's role; suitability ranks them for a work role.
+Both are pure functions of the traits, so every node computes the same ranking of
+its peers from their presence signals.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from aware.errors import ValidationError
+
+TRAITS = ("cpu", "memory_gb", "disk_gb")
+
+
+@dataclass(frozen=True, slots=True)
+class DNA:
+    """The traits a node is born with."""
+
+    cpu: float = 1.0
+    memory_gb: float = 1.0
+    disk_gb: float = 10.0
+    labels: Mapping[str, str] = field(default_factory=dict)
+    zone: str = ""
+
+    def __post_init__(self) -> None:
+        for name in TRAITS:
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise ValidationError(name, f"must be a number, got {value!r}")
+            if not math.isfinite(value) or value <= 0:
+                raise ValidationError(name, f"must be a positive number, got {value!r}")
+
+    def trait(self, name: str) -> float:
+        """The numeric trait called ``name`` (one of TRAITS)."""
+        return float(getattr(self, name))
+
+    def fitness(self) -> float:
+        """Fitness to rule: more cores and memory make a better queen (log-scaled)."""
+        return round(math.log2(1.0 + self.cpu) + 0.5 * math.log2(1.0 + self.memory_gb), 6)
+
+    def summary(self) -> dict[str, Any]:
+        """The compact form carried in presence signals."""
+        out: dict[str, Any] = {"c": self.cpu, "m": self.memory_gb, "d": self.disk_gb}
+        if self.labels:
+            out["l"] = dict(self.labels)
+        if self.zone:
+            out["z"] = self.zone
+        return out
+
+    @classmethod
+    def from_summary(cls, data: Mapping[str, Any]) -> DNA:
+        """Inverse of :meth:`summary`; raises ValidationError on malformed input."""
+        if not isinstance(data, Mapping):
+            raise ValidationError("dna", "must be a mapping")
+        labels = data.get("l", {})
+        zone = data.get("z", "")
+        if not isinstance(labels, Mapping) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in labels.items()
+        ):
+            raise ValidationError("dna.labels", "must map strings to strings")
+        if not isinstance(zone, str):
+            raise ValidationError("dna.zone", "must be a string")
+        return cls(
+            cpu=data.get("c", 1.0),
+            memory_gb=data.get("m", 1.0),
+            disk_gb=data.get("d", 10.0),
+            labels=dict(labels),
+            zone=zone,
+        )
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], where: str = "dna") -> DNA:
+        """Build DNA from a user-written mapping (cpu, memory_gb, disk_gb, labels, zone)."""
+        if not isinstance(data, Mapping):
+            raise ValidationError(where, "must be a mapping")
+        unknown = set(data) - {*TRAITS, "labels", "zone"}
+        if unknown:
+            raise ValidationError(f"{where}.{sorted(unknown)[0]}", "unknown trait")
+        labels = data.get("labels", {}) or {}
+        if not isinstance(labels, Mapping):
+            raise ValidationError(f"{where}.labels", "must be a mapping of strings")
+        try:
+            return cls(
+                cpu=data.get("cpu", 1.0),
+                memory_gb=data.get("memory_gb", 1.0),
+                disk_gb=data.get("disk_gb", 10.0),
+                labels={str(k): str(v) for k, v in labels.items()},
+                zone=str(data.get("zone", "") or ""),
+            )
+        except ValidationError as err:
+            raise err.within(where) from None

@@ -1,0 +1,48 @@
+"""Inputs to the node state machine: frozen, slotted dataclasses carrying ``now``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aware.signals import Signal
+from aware.spec import ClusterSpec
+
+
+@dataclass(frozen=True, slots=True)
+class Start:
+    """The node starts (or restarts with no memory)."""
+
+    now: float
+
+
+@dataclass(frozen=True, slots=True)
+class Tick:
+    """Time has passed; the driver calls this at or after ``node.next_deadline``."""
+
+    now: float
+
+
+@dataclass(frozen=True, slots=True)
+class SignalReceived:
+    """A signal arrived from a peer (already authenticated by the driver)."""
+
+    now: float
+    signal: Signal
+
+
+@dataclass(frozen=True, slots=True)
+class SubmitSpec:
+    """A user submitted a new desired cluster through this node."""
+
+    now: float
+    spec: ClusterSpec
+
+
+@dataclass(frozen=True, slots=True)
+class Shutdown:
+    """Graceful stop: a queen hands over, a worker releases its role."""
+
+    now: float
+
+
+Event = Start | Tick | SignalReceived | SubmitSpec | Shutdown

@@ -1,0 +1,622 @@
+"""The node state machine: events in, actions out, no clock, no I/O.
+
+A :class:`Node` holds one colony member's view. Drivers feed it events (see
+:mod:`aware.events`) and carry out the actions it returns (see :mod:`aware.actions`);
+between events they sleep until :attr:`Node.next_deadline` or the next message.
+
+The rules, in one place:
+
+* Liveness: every node beats a liveness signal (presence, role or queen) at an
+  interval set by its state; peers expire after ``expiry_beats`` silent intervals.
+* Queen: the queen's pheromone decays with ``queen_half_life``; below
+  ``queen_threshold`` it is absent. A queenless node's stimulus grows linearly and it
+  self-selects with the response-threshold probability, its threshold rising with its
+  fitness rank. A self-selected node is a *candidate* for ``candidate_phase`` and rules
+  unless it senses a queen or a dominant candidate (fitness, then id). A queen that
+  senses a dominant queen (term, fitness, id) abdicates. A leaving queen hands over.
+* Roles: demand is ``wanted - holders``. An idle, eligible node takes a role with the
+  response-threshold probability on a stimulus that grows while demand is unmet, its
+  threshold rising with its rank among idle eligible nodes (merit: zone spread,
+  experience, suitability). Over-filled roles shed their lowest-merit holders.
+  Experience grows while doing a role and fades otherwise (reinforcement).
+* Spec: versioned; the highest key wins; every holder re-emits it; a node that hears
+  a peer advertise an older spec repairs it after a short random delay, unless it
+  hears someone else do so first.
+"""
+
+from __future__ import annotations
+
+import random
+from enum import StrEnum
+from typing import Any
+
+from aware import actions as A
+from aware.dna import DNA
+from aware.errors import RemoteProtocolError, ValidationError
+from aware.events import Event, Shutdown, SignalReceived, Start, SubmitSpec, Tick
+from aware.params import PolicyParams
+from aware.peers import Peer, PeerTable
+from aware.signals import Kind, Signal
+from aware.spec import ClusterSpec, RoleSpec, VersionedSpec
+from aware.thresholds import (
+    experience,
+    experience_level,
+    ranked_threshold,
+    response_probability,
+)
+
+INF = float("inf")
+QUEEN_KINDS = (Kind.QUEEN,)
+
+
+class State(StrEnum):
+    NEW = "new"
+    WORKER = "worker"
+    CANDIDATE = "candidate"
+    QUEEN = "queen"
+    STOPPED = "stopped"
+
+
+class Node:
+    """One colony member's policy: a pure state machine."""
+
+    def __init__(
+        self, node_id: str, dna: DNA, params: PolicyParams, rng: random.Random, addr: str = ""
+    ) -> None:
+        self.id = node_id
+        self.dna = dna
+        self.fitness = dna.fitness()
+        self.params = params
+        self.addr = addr
+        self._rng = rng
+        self.state = State.NEW
+        self.role: str | None = None
+        self.spec: VersionedSpec | None = None
+        self.queen: str | None = None  # the queen this node senses (itself when ruling)
+        self.term = 0
+        self.peers = PeerTable(params.expiry_beats)
+        self._timeout = params.queen_timeout
+        self._inc = 0.0
+        self._seq = 0
+        self._started = 0.0
+        self._queens: dict[str, tuple[float, int, float]] = {}  # id -> (seen, term, fitness)
+        self._queen_until = INF
+        self._absent_since = 0.0
+        self._candidates: dict[str, tuple[float, float]] = {}  # id -> (until, fitness)
+        self._candidate_until = INF
+        self._next_select = INF
+        self._next_role = INF
+        self._next_beat = INF
+        self._next_spec = INF
+        self._repair_at = INF
+        self._last_beat = -INF
+        self._demand_since: dict[str, float] = {}
+        self._exp: dict[str, tuple[float, float]] = {}  # role -> (experience, as of)
+        self._rank_cache: dict[str, tuple[tuple[int, str], int]] = {}
+        self._deadline: float | None = INF
+
+    # ------------------------------------------------------------------ public API
+
+    @property
+    def next_deadline(self) -> float:
+        """The latest time by which the driver must deliver a :class:`Tick`."""
+        if self._deadline is None:
+            self._deadline = self._compute_deadline()
+        return self._deadline
+
+    @property
+    def alive(self) -> bool:
+        return self.state not in (State.NEW, State.STOPPED)
+
+    def handle(self, event: Event) -> list[A.Action]:
+        """Feed one event; returns the actions the driver must carry out, in order."""
+        if isinstance(event, SignalReceived):
+            return self.on_signal(event.now, event.signal)
+        if isinstance(event, Tick):
+            return self.on_tick(event.now)
+        if isinstance(event, Start):
+            return self.on_start(event.now)
+        if isinstance(event, SubmitSpec):
+            return self.on_submit(event.now, event.spec)
+        if isinstance(event, Shutdown):
+            return self.on_shutdown(event.now)
+        raise TypeError(f"not an event: {event!r}")
+
+    def experience(self, role: str, now: float) -> float:
+        x0, t0 = self._exp.get(role, (0.0, now))
+        p = self.params
+        return experience(x0, self.role == role, now - t0, p.learn_rate, p.forget_rate)
+
+    def role_demand(self) -> dict[str, tuple[int, int]]:
+        """This node's view of each role: (wanted, holders)."""
+        if self.spec is None:
+            return {}
+        return {r.name: (r.count, self._holders(r.name)) for r in self.spec.spec.roles}
+
+    # ------------------------------------------------------------------ events
+
+    def on_start(self, now: float) -> list[A.Action]:
+        if self.state not in (State.NEW, State.STOPPED):
+            return []
+        self.state = State.WORKER
+        self._inc = now
+        self._started = now
+        self._absent_since = now
+        self._next_select = now + self.params.discovery_window
+        self._next_beat = now
+        self._deadline = None
+        return self.on_tick(now)
+
+    def on_submit(self, now: float, spec: ClusterSpec) -> list[A.Action]:
+        if not self.alive:
+            raise RuntimeError("cannot submit a spec to a node that is not running")
+        newest = max([p.spec_key[0] for p in self.peers.peers.values()], default=0)
+        version = max(newest, self.spec.version if self.spec else 0) + 1
+        vs = VersionedSpec(spec, version, now, self.id)
+        out: list[A.Action] = []
+        self._adopt(vs, now, out, submitted=True)
+        out.append(self._emit(Kind.SPEC, now, vs.to_payload()))
+        self._deadline = None
+        return out
+
+    def on_shutdown(self, now: float) -> list[A.Action]:
+        if not self.alive:
+            return []
+        out: list[A.Action] = []
+        if self.role is not None:
+            self._change_role(None, now, out, reason="shutdown", announce=False)
+        if self.state is State.QUEEN:
+            heir = self._heir(now)
+            if heir is not None:
+                payload = {"to": heir.id, "t": self.term + 1}
+                for _ in range(int(self.params.handover_copies)):
+                    out.append(self._emit(Kind.HANDOVER, now, payload))
+            out.append(A.Abdicate("shutdown", heir.id if heir else None))
+        out.append(self._emit(Kind.LEAVE, now, {}))
+        self.state = State.STOPPED
+        self.queen = None
+        out.append(A.Stopped())
+        self._deadline = INF
+        return out
+
+    def on_signal(self, now: float, sig: Signal) -> list[A.Action]:
+        if not self.alive or sig.sender == self.id:
+            return []
+        kind = sig.kind
+        out: list[A.Action] = []
+        try:
+            if kind is Kind.PRESENCE or kind is Kind.ROLE:
+                self._liveness(sig, now, out)
+            elif kind is Kind.QUEEN:
+                self._on_queen(sig, now, out)
+            elif kind is Kind.CANDIDATE:
+                self._on_candidate(sig, now, out)
+            elif kind is Kind.SPEC:
+                self._on_spec(sig, now, out)
+            elif kind is Kind.HANDOVER:
+                self._on_handover(sig, now, out)
+            elif kind is Kind.LEAVE:
+                self._on_leave(sig.sender, now, out)
+            else:
+                raise RemoteProtocolError(f"unknown signal kind {kind!r}", "unknown_kind")
+        except ValidationError as err:
+            raise RemoteProtocolError(f"{kind} from {sig.sender}: {err}") from None
+        return out
+
+    def on_tick(self, now: float) -> list[A.Action]:
+        if not self.alive:
+            return []
+        out: list[A.Action] = []
+        self._expire(now, out)
+        if self.state is State.CANDIDATE and now >= self._candidate_until:
+            self._crown(self.term + 1, now, out)
+        elif self.state is State.WORKER and self.queen is None and now >= self._next_select:
+            self._self_select(now, out)
+        if self.spec is not None and now >= self._next_role:
+            self._role_step(now, out)
+        if now >= self._next_spec and self.spec is not None:
+            self._emit_spec(now, out)
+        if now >= self._repair_at:
+            self._repair_at = INF
+            if self.spec is not None:
+                self._emit_spec(now, out, reschedule=False)
+        if now >= self._next_beat:
+            out.append(self._beat(now))
+        self._deadline = None
+        return out
+
+    # ------------------------------------------------------------------ liveness
+
+    def _beat_interval(self) -> float:
+        p = self.params
+        if self.state is State.QUEEN or self.state is State.CANDIDATE:
+            return p.queen_beat
+        if self.role is not None:
+            return p.holder_beat
+        return p.idle_interval(len(self.peers) + 1)
+
+    def _liveness_payload(self, now: float) -> dict[str, Any]:
+        interval = self._beat_interval()
+        payload: dict[str, Any] = {"dna": self.dna.summary(), "i": interval}
+        if self.role is not None:
+            payload["r"] = self.role
+            payload["x"] = {self.role: experience_level(self.experience(self.role, now))}
+        else:
+            xs = {r: experience_level(self.experience(r, now)) for r in self._exp}
+            xs = {r: x for r, x in xs.items() if x > 0}
+            if xs:
+                payload["x"] = xs
+        if self.spec is not None:
+            payload["sv"] = [self.spec.version, self.spec.digest]
+        if self.state is State.QUEEN:
+            payload["t"] = self.term
+        return payload
+
+    def _beat(self, now: float) -> A.Emit:
+        if self.state is State.QUEEN:
+            kind = Kind.QUEEN
+        elif self.role is not None:
+            kind = Kind.ROLE
+        else:
+            kind = Kind.PRESENCE
+        self._last_beat = now
+        self._next_beat = now + self._beat_interval()
+        self._deadline = None
+        return self._emit(kind, now, self._liveness_payload(now))
+
+    def _emit(self, kind: Kind, now: float, payload: dict[str, Any]) -> A.Emit:
+        self._seq += 1
+        return A.Emit(Signal(self.id, kind, self._seq, now, self._inc, 1.0, payload))
+
+    def _liveness(self, sig: Signal, now: float, out: list[A.Action], term: int = 0) -> Peer:
+        peer, is_new, role_changed = self.peers.update(
+            sig.sender, sig.stamp, sig.kind, sig.payload, now, term
+        )
+        if is_new:
+            out.append(A.PeerJoined(sig.sender))
+        if role_changed or is_new:
+            self._wake_roles(now)
+        if self.spec is not None:
+            self._check_stale(peer.spec_key, now)
+        nxt = self.peers.next_sweep
+        if self._deadline is not None and nxt < self._deadline:
+            self._deadline = nxt
+        return peer
+
+    def _expire(self, now: float, out: list[A.Action]) -> None:
+        for pid in self.peers.sweep(now):
+            out.append(A.PeerLost(pid, "expired"))
+            self._wake_roles(now)
+        if self._queens:
+            for qid, (seen, _t, _f) in list(self._queens.items()):
+                if seen + self._timeout <= now:
+                    del self._queens[qid]
+            if self.queen is not None and self.queen != self.id and self.queen not in self._queens:
+                self._absent_since = self._queen_until
+                self._set_view(None, now, out)
+        if self.queen is None and self._queens:
+            self._set_view(self._dominant_queen(), now, out)
+        for cid, (until, _f) in list(self._candidates.items()):
+            if until <= now:
+                del self._candidates[cid]
+
+    # ------------------------------------------------------------------ the queen
+
+    def _key(self) -> tuple[int, float, str]:
+        return (self.term, self.fitness, self.id)
+
+    def _dominant_queen(self) -> str | None:
+        best: tuple[int, float, str] | None = None
+        for qid, (_seen, term, fit) in self._queens.items():
+            key = (term, fit, qid)
+            if best is None or key > best:
+                best = key
+        return best[2] if best else None
+
+    def _set_view(self, queen: str | None, now: float, out: list[A.Action]) -> None:
+        if queen == self.queen:
+            return
+        self.queen = queen
+        if queen is None:
+            self._queen_until = INF
+            self._next_select = max(self._next_select, now) if self._next_select < INF else now
+        elif queen == self.id:
+            self._queen_until = INF
+        else:
+            self._queen_until = self._queens[queen][0] + self._timeout
+        self._deadline = None
+        out.append(A.QueenChanged(queen, self.term))
+
+    def _on_queen(self, sig: Signal, now: float, out: list[A.Action]) -> None:
+        term = sig.payload.get("t", 0)
+        if isinstance(term, bool) or not isinstance(term, int) or term < 0:
+            raise ValidationError("t", "term must be a non-negative integer")
+        peer = self._liveness(sig, now, out, term)
+        self.term = max(self.term, term)
+        self._queens[sig.sender] = (now, term, peer.fitness)
+        key = (term, peer.fitness, sig.sender)
+        if self.state is State.QUEEN:
+            if key > self._key():
+                self.state = State.WORKER
+                out.append(A.Abdicate("dominated", sig.sender))
+                self.queen = None
+                self._set_view(sig.sender, now, out)
+                self._next_beat = now  # announce the step-down at once
+            elif now - self._last_beat > 0.1 * self.params.queen_beat:
+                out.append(self._beat(now))  # let the dominated queen hear me at once
+            return
+        if self.state is State.CANDIDATE:
+            self.state = State.WORKER
+            self._candidate_until = INF
+            out.append(A.Abdicate("queen sensed", sig.sender))
+        view = self.queen
+        if view is None or view == sig.sender or key > self._view_key():
+            if view == sig.sender:
+                self._queen_until = now + self._timeout
+                self._deadline = None
+            else:
+                self._set_view(sig.sender, now, out)
+
+    def _view_key(self) -> tuple[int, float, str]:
+        assert self.queen is not None
+        seen = self._queens.get(self.queen)
+        if seen is None:
+            return (-1, 0.0, "")
+        return (seen[1], seen[2], self.queen)
+
+    def _on_candidate(self, sig: Signal, now: float, out: list[A.Action]) -> None:
+        peer = self._liveness(sig, now, out)
+        self._candidates[sig.sender] = (now + self.params.candidate_hold, peer.fitness)
+        if self.state is State.QUEEN:
+            if now - self._last_beat > 0.1 * self.params.queen_beat:
+                out.append(self._beat(now))  # refute: the queen is alive
+        elif self.state is State.CANDIDATE and (peer.fitness, sig.sender) > (self.fitness, self.id):
+            self.state = State.WORKER
+            self._candidate_until = INF
+            self._next_select = now + self.params.select_tick
+            out.append(A.Abdicate("dominant candidate", sig.sender))
+            self._deadline = None
+
+    def _on_handover(self, sig: Signal, now: float, out: list[A.Action]) -> None:
+        heir, term = sig.payload.get("to"), sig.payload.get("t")
+        if not isinstance(heir, str) or isinstance(term, bool) or not isinstance(term, int):
+            raise ValidationError("handover", "needs 'to' (node id) and 't' (term)")
+        self._queens.pop(sig.sender, None)
+        if term <= self.term and heir != self.id:
+            return
+        self.term = max(self.term, term)
+        if heir == self.id:
+            if self.state is not State.QUEEN:
+                self._crown(term, now, out)
+            return
+        peer = self.peers.get(heir)
+        self._queens[heir] = (now, term, peer.fitness if peer else 0.0)
+        if self.state is State.CANDIDATE:
+            self.state = State.WORKER
+            self._candidate_until = INF
+            out.append(A.Abdicate("handover", heir))
+        if self.state is State.QUEEN:
+            self.state = State.WORKER
+            out.append(A.Abdicate("handover", heir))
+        self.queen = None
+        self._set_view(heir, now, out)
+
+    def _on_leave(self, sender: str, now: float, out: list[A.Action]) -> None:
+        if self.peers.remove(sender) is not None:
+            out.append(A.PeerLost(sender, "left"))
+        self._candidates.pop(sender, None)
+        if self._queens.pop(sender, None) is not None and self.queen == sender:
+            self._absent_since = now
+            self._set_view(self._dominant_queen(), now, out)
+        self._wake_roles(now)
+
+    def _heir(self, now: float) -> Peer | None:
+        fresh = [p for p in self.peers.peers.values() if not p.stale(now)]
+        return max(fresh, key=lambda p: (p.fitness, p.id), default=None)
+
+    def _fitness_rank(self, now: float) -> int:
+        """How many fresh peers are fitter than this node (0: the fittest)."""
+        me = (self.fitness, self.id)
+        return sum(
+            1 for p in self.peers.peers.values() if (p.fitness, p.id) > me and not p.stale(now)
+        )
+
+    def _self_select(self, now: float, out: list[A.Action]) -> None:
+        p = self.params
+        self._next_select = now + p.select_tick
+        self._deadline = None
+        if self._candidates:
+            return  # a rival's candidacy inhibits self-selection while it is sensed
+        origin = max(self._absent_since, self._started + p.discovery_window)
+        stimulus = p.stimulus_rate * (now - origin)
+        rank = self._fitness_rank(now)
+        theta = ranked_threshold(p.theta_queen, p.theta_growth, rank)
+        if self._rng.random() < response_probability(stimulus, theta, p.response_exponent):
+            self.state = State.CANDIDATE
+            self._candidate_until = now + p.candidate_phase
+            out.append(A.BecomeCandidate(rank))
+            out.append(self._emit(Kind.CANDIDATE, now, self._liveness_payload(now)))
+
+    def _crown(self, term: int, now: float, out: list[A.Action]) -> None:
+        self.state = State.QUEEN
+        self.term = term
+        self._candidate_until = INF
+        self._candidates.clear()
+        out.append(A.BecomeQueen(term))
+        self._set_view(self.id, now, out)
+        out.append(self._beat(now))
+
+    # ------------------------------------------------------------------ roles
+
+    def _wake_roles(self, now: float) -> None:
+        if self.spec is not None and self._next_role > now:
+            self._next_role = now
+            self._deadline = now
+
+    def _holders(self, role: str) -> int:
+        return self.peers.holder_count(role) + (1 if self.role == role else 0)
+
+    def _zone_load(self, role: str, zone: str) -> int:
+        load = 1 if self.role == role and self.dna.zone == zone else 0
+        for pid in self.peers.holders.get(role, ()):
+            if self.peers.peers[pid].dna.zone == zone:
+                load += 1
+        return load
+
+    def _merit(self, rs: RoleSpec, node_id: str, dna: DNA, x: float, holding: bool) -> tuple:
+        """Higher is better: zone spread, experience (reinforcement), suitability, id."""
+        spread = 0
+        if rs.spread:
+            load = self._zone_load(rs.name, dna.zone)
+            spread = -(load if holding else load + 1)
+        return (spread, experience_level(x), rs.suitability(dna), node_id)
+
+    def _role_step(self, now: float, out: list[A.Action]) -> None:
+        assert self.spec is not None
+        spec = self.spec.spec
+        self._next_role = INF
+        unmet = False
+        if self.role is not None:
+            rs = spec.role(self.role)
+            if rs is None:
+                self._change_role(None, now, out, reason="not in spec")
+            elif not rs.requires.met_by(self.dna):
+                self._change_role(None, now, out, reason="requirements not met")
+            else:
+                unmet = self._maybe_shed(rs, now, out)
+        if self.role is None:
+            unmet = self._maybe_take(spec, now, out) or unmet
+        if unmet:
+            self._next_role = now + self.params.role_tick
+        self._deadline = None
+
+    def _maybe_shed(self, rs: RoleSpec, now: float, out: list[A.Action]) -> bool:
+        held = self.peers.holders.get(rs.name, set())
+        excess = len(held) + 1 - rs.count
+        if excess <= 0:
+            return False
+        merits = []
+        for pid in held:
+            peer = self.peers.peers[pid]
+            x = peer.experience.get(rs.name, 0.0)
+            merits.append(self._merit(rs, pid, peer.dna, x, True))
+        mine = self._merit(rs, self.id, self.dna, self.experience(rs.name, now), True)
+        below = sum(1 for m in merits if m < mine)
+        if below < excess:
+            self._change_role(None, now, out, reason="over-filled")
+            return False
+        return True  # keep watching until the excess is gone
+
+    def _maybe_take(self, spec: ClusterSpec, now: float, out: list[A.Action]) -> bool:
+        p = self.params
+        unmet = False
+        for rs in spec.roles:
+            demand = rs.count - self._holders(rs.name)
+            if demand <= 0:
+                self._demand_since.pop(rs.name, None)
+                continue
+            if not rs.requires.met_by(self.dna):
+                continue
+            unmet = True
+            since = self._demand_since.setdefault(rs.name, now)
+            stimulus = p.role_stimulus_rate * (now - since)
+            rank = self._idle_rank(rs, now)
+            theta = ranked_threshold(p.theta_role, p.theta_growth, rank - demand + 1)
+            if self._rng.random() < response_probability(stimulus, theta, p.response_exponent):
+                self._change_role(rs.name, now, out, reason="demand")
+                return False
+        return unmet
+
+    def _idle_rank(self, rs: RoleSpec, now: float) -> int:
+        """Rank of this node among idle eligible fresh peers for ``rs`` (0: best)."""
+        stamp = (self.peers.version, self.spec.digest if self.spec else "")
+        cached = self._rank_cache.get(rs.name)
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
+        mine = self._merit(rs, self.id, self.dna, self.experience(rs.name, now), False)
+        rank = 0
+        for peer in self.peers.peers.values():
+            if peer.role is not None or peer.stale(now):
+                continue
+            if not rs.requires.met_by(peer.dna):
+                continue
+            x = peer.experience.get(rs.name, 0.0)
+            if self._merit(rs, peer.id, peer.dna, x, False) > mine:
+                rank += 1
+        self._rank_cache[rs.name] = (stamp, rank)
+        return rank
+
+    def _change_role(
+        self, role: str | None, now: float, out: list[A.Action], reason: str, announce: bool = True
+    ) -> None:
+        for r in set(self._exp) | {x for x in (self.role, role) if x}:
+            self._exp[r] = (self.experience(r, now), now)
+        old = self.role
+        self.role = role
+        if old is not None:
+            out.append(A.LeaveRole(old, reason))
+        if role is not None:
+            out.append(A.TakeRole(role))
+            self._demand_since.pop(role, None)
+        if announce:
+            out.append(self._beat(now))
+        self._rank_cache.clear()
+
+    # ------------------------------------------------------------------ the spec
+
+    def _adopt(self, vs: VersionedSpec, now: float, out: list[A.Action], submitted: bool) -> None:
+        self.spec = vs
+        self._demand_since.clear()
+        self._rank_cache.clear()
+        out.append(A.AdoptSpec(vs.version, vs.digest, submitted))
+        self._next_role = now
+        interval = self.params.spec_interval(len(self.peers) + 1)
+        self._next_spec = now + interval * (0.5 + self._rng.random())
+        self._deadline = None
+
+    def _on_spec(self, sig: Signal, now: float, out: list[A.Action]) -> None:
+        vs = VersionedSpec.from_payload(sig.payload)
+        mine = self.spec.key if self.spec else None
+        if mine is None or vs.key > mine:
+            self._adopt(vs, now, out, submitted=False)
+            self._repair_at = INF
+        elif vs.key == mine:
+            self._repair_at = INF  # someone else repaired: suppress ours
+        else:
+            self._schedule_repair(now)
+
+    def _check_stale(self, key: tuple[int, str], now: float) -> None:
+        assert self.spec is not None
+        if key[0] < self.spec.version or (key[0] == self.spec.version and key[1] != self.spec.digest):
+            self._schedule_repair(now)
+
+    def _schedule_repair(self, now: float) -> None:
+        if self._repair_at == INF:
+            self._repair_at = now + self.params.spec_repair_window * self._rng.random()
+            self._deadline = None
+
+    def _emit_spec(self, now: float, out: list[A.Action], reschedule: bool = True) -> None:
+        assert self.spec is not None
+        out.append(self._emit(Kind.SPEC, now, self.spec.to_payload()))
+        if reschedule:
+            interval = self.params.spec_interval(len(self.peers) + 1)
+            self._next_spec = now + interval * (0.5 + self._rng.random())
+        self._deadline = None
+
+    # ------------------------------------------------------------------ deadline
+
+    def _compute_deadline(self) -> float:
+        if not self.alive:
+            return INF
+        d = min(self._next_beat, self.peers.next_sweep, self._next_role, self._repair_at)
+        if self.spec is not None:
+            d = min(d, self._next_spec)
+        if self.state is State.CANDIDATE:
+            d = min(d, self._candidate_until)
+        if self.queen is None and self.state is State.WORKER:
+            d = min(d, self._next_select)
+        elif self.queen is not None and self.queen != self.id:
+            d = min(d, self._queen_until)
+        for _seen, (until, _f) in self._candidates.items():
+            d = min(d, until)
+        return d
