@@ -8,6 +8,7 @@ its peers from their presence signals.
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,7 +33,8 @@ class DNA:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int | float):
                 raise ValidationError(name, f"must be a number, got {value!r}")
-            if not math.isfinite(value) or value <= 0:
+            # a chained comparison rejects NaN, infinities and ints too large for a float
+            if not 0 < value <= sys.float_info.max:
                 raise ValidationError(name, f"must be a positive number, got {value!r}")
 
     def trait(self, name: str) -> float:
@@ -80,7 +82,7 @@ class DNA:
             raise ValidationError(where, "must be a mapping")
         unknown = set(data) - {*TRAITS, "labels", "zone"}
         if unknown:
-            raise ValidationError(f"{where}.{sorted(unknown)[0]}", "unknown trait")
+            raise ValidationError(f"{where}.{min(unknown, key=str)}", "unknown trait")
         labels = data.get("labels", {}) or {}
         if not isinstance(labels, Mapping):
             raise ValidationError(f"{where}.labels", "must be a mapping of strings")

@@ -72,10 +72,13 @@ class Node:
         self.state = State.NEW
         self.role: str | None = None
         self.spec: VersionedSpec | None = None
+        self._spec_short: tuple[int, str] = (0, "")
         self.queen: str | None = None  # the queen this node senses (itself when ruling)
         self.term = 0
         self.peers = PeerTable(params.expiry_beats)
         self._timeout = params.queen_timeout
+        self._expiry_beats = params.expiry_beats
+        self._running = False
         self._inc = 0.0
         self._seq = 0
         self._started = 0.0
@@ -99,14 +102,17 @@ class Node:
 
     @property
     def next_deadline(self) -> float:
-        """The latest time by which the driver must deliver a :class:`Tick`."""
+        """When the driver must deliver a :class:`Tick` next.
+
+        It may be earlier than needed (ticking early is harmless and cheap), never later.
+        """
         if self._deadline is None:
             self._deadline = self._compute_deadline()
         return self._deadline
 
     @property
     def alive(self) -> bool:
-        return self.state not in (State.NEW, State.STOPPED)
+        return self._running
 
     def handle(self, event: Event) -> list[A.Action]:
         """Feed one event; returns the actions the driver must carry out, in order."""
@@ -139,6 +145,7 @@ class Node:
         if self.state not in (State.NEW, State.STOPPED):
             return []
         self.state = State.WORKER
+        self._running = True
         self._inc = now
         self._started = now
         self._absent_since = now
@@ -174,15 +181,29 @@ class Node:
             out.append(A.Abdicate("shutdown", heir.id if heir else None))
         out.append(self._emit(Kind.LEAVE, now, {}))
         self.state = State.STOPPED
+        self._running = False
         self.queen = None
         out.append(A.Stopped())
         self._deadline = INF
         return out
 
     def on_signal(self, now: float, sig: Signal) -> list[A.Action]:
-        if not self.alive or sig.sender == self.id:
+        if not self._running or sig.sender == self.id:
             return []
         kind = sig.kind
+        if kind is Kind.PRESENCE or kind is Kind.ROLE:
+            # Fast path, the bulk of all traffic: a known peer beats with nothing new.
+            peer = self.peers.peers.get(sig.sender)
+            if (
+                peer is not None
+                and sig.payload == peer.payload
+                and (sig.incarnation, sig.seq) > peer.stamp
+            ):
+                peer.last_seen = now
+                peer.expires_at = now + self._expiry_beats * peer.interval
+                peer.stamp = (sig.incarnation, sig.seq)
+                peer.kind = kind
+                return []
         out: list[A.Action] = []
         try:
             if kind is Kind.PRESENCE or kind is Kind.ROLE:
@@ -204,7 +225,11 @@ class Node:
         return out
 
     def on_tick(self, now: float) -> list[A.Action]:
-        if not self.alive:
+        if not self._running:
+            return []
+        exact = self._compute_deadline()
+        if now < exact:  # woken early (deadlines may be stale-early): nothing is due
+            self._deadline = exact
             return []
         out: list[A.Action] = []
         self._expire(now, out)
@@ -276,7 +301,7 @@ class Node:
             out.append(A.PeerJoined(sig.sender))
         if role_changed or is_new:
             self._wake_roles(now)
-        if self.spec is not None:
+        if self.spec is not None and peer.spec_key != self._spec_short:
             self._check_stale(peer.spec_key, now)
         nxt = self.peers.next_sweep
         if self._deadline is not None and nxt < self._deadline:
@@ -352,8 +377,8 @@ class Node:
         view = self.queen
         if view is None or view == sig.sender or key > self._view_key():
             if view == sig.sender:
+                # the deadline only moves later: leave it early, on_tick re-checks
                 self._queen_until = now + self._timeout
-                self._deadline = None
             else:
                 self._set_view(sig.sender, now, out)
 
@@ -566,6 +591,7 @@ class Node:
 
     def _adopt(self, vs: VersionedSpec, now: float, out: list[A.Action], submitted: bool) -> None:
         self.spec = vs
+        self._spec_short = (vs.version, vs.digest)
         self._demand_since.clear()
         self._rank_cache.clear()
         out.append(A.AdoptSpec(vs.version, vs.digest, submitted))
@@ -575,6 +601,11 @@ class Node:
         self._deadline = None
 
     def _on_spec(self, sig: Signal, now: float, out: list[A.Action]) -> None:
+        if self.spec is not None:
+            head = (sig.payload.get("v"), sig.payload.get("t"), sig.payload.get("o"))
+            if head == (self.spec.version, self.spec.issued_at, self.spec.origin):
+                self._repair_at = INF  # the same spec again: someone else repaired
+                return
         vs = VersionedSpec.from_payload(sig.payload)
         mine = self.spec.key if self.spec else None
         if mine is None or vs.key > mine:

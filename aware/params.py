@@ -36,10 +36,10 @@ class PolicyParams:
     discovery_window: float = 0.3  # a new node listens this long before it may self-select
     handover_copies: int = 3  # a leaving queen repeats its handover; 3 copies at 1% loss ~ 1e-6
     # --- liveness
-    holder_beat: float = 0.25  # role holders beat fast so a lost holder is replaced in < 2 s
+    holder_beat: float = 0.4  # role holders beat fast so a lost holder is replaced in < 2 s
     idle_beat: float = 1.0  # idle nodes beat at least this slowly ...
-    presence_budget: float = 20.0  # ... or slower: a node hears at most ~this many idle beats/s
-    expiry_beats: float = 4.5  # a peer expires after 4.5 of its own intervals: 4 losses ~ 1e-8
+    presence_budget: float = 12.0  # ... or slower: a node hears at most ~this many idle beats/s
+    expiry_beats: float = 4.0  # a peer expires after 4 of its own intervals: ~1e-8 at 1% loss
     # --- work roles (response thresholds with reinforcement, Theraulaz et al. 1998)
     role_tick: float = 0.05  # how often a node reconsiders roles while demand is unmet
     role_stimulus_rate: float = 2.0  # role stimulus gained per second of unmet demand
@@ -76,7 +76,7 @@ class PolicyParams:
 
     def idle_interval(self, colony_size: int) -> float:
         """Beat interval of an idle node in a colony of ``colony_size`` nodes."""
-        return max(self.idle_beat, colony_size / self.presence_budget)
+        return max(self.idle_beat, float(math.ceil(colony_size / self.presence_budget)))
 
     def spec_interval(self, colony_size: int) -> float:
         """Mean re-emission interval of the spec by each holder."""

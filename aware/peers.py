@@ -31,16 +31,25 @@ class Peer:
     kind: str = "presence"
     term: int = 0
     addr: str = ""
+    payload: dict[str, Any] | None = None  # the last liveness payload, to skip re-parsing
 
     def stale(self, now: float) -> bool:
         """True when a beat is overdue (the peer may be gone; it is not yet expired)."""
         return now - self.last_seen > 1.5 * self.interval
 
 
-def parse_liveness(payload: dict[str, Any]) -> tuple[DNA, float, str | None, dict[str, float],
-                                                     tuple[int, str]]:
-    """Decode a liveness payload; raises ValidationError on malformed content."""
-    dna = DNA.from_summary(payload.get("dna", {}))
+def parse_liveness(
+    payload: dict[str, Any], prev: Peer | None = None
+) -> tuple[DNA, float, str | None, dict[str, float], tuple[int, str]]:
+    """Decode a liveness payload; raises ValidationError on malformed content.
+
+    With ``prev`` (the peer's last record), an unchanged DNA summary is not re-parsed.
+    """
+    raw_dna = payload.get("dna", {})
+    if prev is not None and prev.payload is not None and raw_dna == prev.payload.get("dna"):
+        dna = prev.dna
+    else:
+        dna = DNA.from_summary(raw_dna)
     interval = payload.get("i", 1.0)
     if isinstance(interval, bool) or not isinstance(interval, int | float) or not (
         0.001 <= interval <= 3600
@@ -72,14 +81,20 @@ def parse_liveness(payload: dict[str, Any]) -> tuple[DNA, float, str | None, dic
 class PeerTable:
     """Peers by id, holders by role, and the earliest moment any peer may expire."""
 
-    __slots__ = ("_next_sweep", "expiry_beats", "holders", "peers", "version")
+    __slots__ = ("_fast", "_next_fast", "_next_slow", "expiry_beats", "fast_cut", "holders",
+                 "peers", "version")
 
-    def __init__(self, expiry_beats: float) -> None:
+    def __init__(self, expiry_beats: float, fast_cut: float = 1.0) -> None:
         self.peers: dict[str, Peer] = {}
         self.holders: dict[str, set[str]] = {}
         self.expiry_beats = expiry_beats
         self.version = 0  # bumped when membership or a role changes (invalidates ranks)
-        self._next_sweep = float("inf")
+        # Two sweep lanes: fast-beating peers (queen, holders) are few and checked
+        # often; the many slow idle peers are scanned only when one of them may expire.
+        self.fast_cut = fast_cut
+        self._fast: set[str] = set()
+        self._next_fast = float("inf")
+        self._next_slow = float("inf")
 
     def __len__(self) -> int:
         return len(self.peers)
@@ -91,32 +106,49 @@ class PeerTable:
         return self.peers.get(peer_id)
 
     def update(
-        self, sender: str, stamp: tuple[float, int], kind: str, payload: dict[str, Any], now: float, term: int = 0
+        self, sender: str, stamp: tuple[float, int], kind: str, payload: dict[str, Any],
+        now: float, term: int = 0,
     ) -> tuple[Peer, bool, bool]:
         """Record a liveness signal. Returns (peer, is_new, role_changed)."""
-        dna, interval, role, exp, spec_key = parse_liveness(payload)
-        expires_at = now + self.expiry_beats * interval
         peer = self.peers.get(sender)
+        if peer is not None:
+            if stamp <= peer.stamp:
+                return peer, False, False  # reordered or duplicated: keep the newer
+            if payload == peer.payload:  # the common case: nothing but time has changed
+                peer.last_seen = now
+                peer.expires_at = now + self.expiry_beats * peer.interval
+                peer.stamp = stamp
+                peer.kind = kind
+                if term:
+                    peer.term = term
+                return peer, False, False
+        dna, interval, role, exp, spec_key = parse_liveness(payload, peer)
+        expires_at = now + self.expiry_beats * interval
         is_new = peer is None
         if peer is None:
             peer = Peer(sender, dna, dna.fitness(), now, interval, expires_at)
             self.peers[sender] = peer
             self.version += 1
-        elif stamp <= peer.stamp:
-            return peer, False, False  # reordered or duplicated: keep the newer
         else:
             if peer.dna != dna:
                 peer.dna, peer.fitness = dna, dna.fitness()
                 self.version += 1
             peer.last_seen, peer.interval, peer.expires_at = now, interval, expires_at
         peer.stamp, peer.kind, peer.experience, peer.spec_key = stamp, kind, exp, spec_key
+        peer.payload = payload
         if term:
             peer.term = term
         role_changed = peer.role != role
         if role_changed:
             self._set_role(peer, role)
-        if expires_at < self._next_sweep:
-            self._next_sweep = expires_at
+        if interval <= self.fast_cut:
+            self._fast.add(sender)
+            if expires_at < self._next_fast:
+                self._next_fast = expires_at
+        else:
+            self._fast.discard(sender)
+            if expires_at < self._next_slow:
+                self._next_slow = expires_at
         return peer, is_new, role_changed
 
     def _set_role(self, peer: Peer, role: str | None) -> None:
@@ -130,6 +162,7 @@ class PeerTable:
         self.version += 1
 
     def remove(self, peer_id: str) -> Peer | None:
+        self._fast.discard(peer_id)
         peer = self.peers.pop(peer_id, None)
         if peer is not None:
             if peer.role is not None:
@@ -139,16 +172,33 @@ class PeerTable:
 
     @property
     def next_sweep(self) -> float:
-        return self._next_sweep
+        return min(self._next_fast, self._next_slow)
 
     def sweep(self, now: float) -> list[str]:
         """Remove and return the peers whose expiry has passed."""
-        if now < self._next_sweep:
-            return []
-        gone = [p.id for p in self.peers.values() if p.expires_at <= now]
-        for pid in gone:
-            self.remove(pid)
-        self._next_sweep = min((p.expires_at for p in self.peers.values()), default=float("inf"))
+        gone: list[str] = []
+        peers = self.peers
+        if now >= self._next_slow:
+            gone = [p.id for p in peers.values() if p.expires_at <= now]
+            for pid in gone:
+                self.remove(pid)
+            # idle peers are checked at most once per fast_cut: their death is news
+            # for nobody's role, so a little lateness buys far fewer scans
+            self._next_slow = max(
+                now + self.fast_cut,
+                min(
+                    (p.expires_at for p in peers.values() if p.id not in self._fast),
+                    default=float("inf"),
+                ),
+            )
+        if now >= self._next_fast:
+            fast_gone = [pid for pid in self._fast if peers[pid].expires_at <= now]
+            for pid in fast_gone:
+                self.remove(pid)
+            gone.extend(fast_gone)
+            self._next_fast = min(
+                (peers[pid].expires_at for pid in self._fast), default=float("inf")
+            )
         return gone
 
     def holder_count(self, role: str) -> int:

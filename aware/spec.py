@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -146,8 +147,12 @@ class VersionedSpec:
         version, issued, origin = data.get("v"), data.get("t"), data.get("o")
         if isinstance(version, bool) or not isinstance(version, int) or version < 1:
             raise SpecError("spec.v", "version must be a positive integer")
-        if isinstance(issued, bool) or not isinstance(issued, int | float):
-            raise SpecError("spec.t", "issue time must be a number")
+        if (
+            isinstance(issued, bool)
+            or not isinstance(issued, int | float)
+            or not abs(issued) <= sys.float_info.max  # NaN, infinities, huge ints
+        ):
+            raise SpecError("spec.t", "issue time must be a finite number")
         if not isinstance(origin, str):
             raise SpecError("spec.o", "origin must be a string")
         return cls(parse_spec(data.get("spec")), version, float(issued), origin)
@@ -185,7 +190,8 @@ def parse_spec(data: Any) -> ClusterSpec:
         raise SpecError("spec", "must be a mapping with 'roles' or 'template'")
     unknown = set(data) - {"name", "roles", "template"}
     if unknown:
-        raise SpecError(sorted(unknown)[0], "unknown field (expected name, roles, template)")
+        first = str(min(unknown, key=str))  # YAML keys need not be strings
+        raise SpecError(first, "unknown field (expected name, roles, template)")
     roles_in: dict[str, Any] = {}
     name = "custom"
     if "template" in data:
@@ -229,7 +235,7 @@ def _parse_role(name: Any, data: Any) -> RoleSpec:
         raise SpecError(where, "must be a mapping (count, requires, prefer, spread) or a count")
     unknown = set(data) - {"count", "requires", "prefer", "spread"}
     if unknown:
-        raise SpecError(f"{where}.{sorted(unknown)[0]}", "unknown field")
+        raise SpecError(f"{where}.{min(unknown, key=str)}", "unknown field")
     count = data.get("count")
     if isinstance(count, bool) or not isinstance(count, int):
         raise SpecError(f"{where}.count", f"must be an integer, got {count!r}")
@@ -252,11 +258,12 @@ def _parse_requirements(data: Any, where: str) -> Requirements:
         raise SpecError(where, "must be a mapping")
     unknown = set(data) - {*TRAITS, "labels", "zones"}
     if unknown:
-        raise SpecError(f"{where}.{sorted(unknown)[0]}", "unknown requirement")
+        raise SpecError(f"{where}.{min(unknown, key=str)}", "unknown requirement")
     values: dict[str, float] = {}
     for trait in TRAITS:
         v = data.get(trait, 0)
-        if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v) or v < 0:
+        number = isinstance(v, int | float) and not isinstance(v, bool)
+        if not number or not 0 <= v <= sys.float_info.max:  # NaN, inf, huge ints fail too
             raise SpecError(f"{where}.{trait}", f"must be a number >= 0, got {v!r}")
         values[trait] = float(v)
     labels = data.get("labels", {}) or {}
