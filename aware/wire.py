@@ -38,9 +38,9 @@ def decode(data: bytes) -> Signal:
     if not data or data[0] != WIRE_VERSION:
         raise RemoteProtocolError("unknown wire version", "malformed")
     try:
-        fields = msgpack.unpackb(
-            data[1:], raw=False, strict_map_key=True, max_buffer_size=MAX_SIGNAL_BYTES
-        )
+        # unpackb takes no max_buffer_size (a TypeError, which made every decode fail);
+        # the size is checked above and msgpack bounds lengths by len(data) itself
+        fields = msgpack.unpackb(data[1:], raw=False, strict_map_key=True)
     except (ValueError, TypeError, msgpack.ExtraData, msgpack.FormatError,
             msgpack.StackError, RecursionError) as err:
         raise RemoteProtocolError(f"undecodable signal: {type(err).__name__}") from None
@@ -59,7 +59,7 @@ def _to_signal(fields: Any) -> Signal:
     sender, kind, seq, emitted, inc, strength, payload = fields
     if not isinstance(sender, str) or not 0 < len(sender) <= MAX_ID_LEN:
         raise RemoteProtocolError("sender must be a short string")
-    if kind not in _KINDS:
+    if not isinstance(kind, str) or kind not in _KINDS:  # a list or map kind is unhashable
         raise RemoteProtocolError(f"unknown kind {kind!r}", "unknown_kind")
     if isinstance(seq, bool) or not isinstance(seq, int) or not 0 <= seq < 2**63:
         raise RemoteProtocolError("seq must be a non-negative integer")

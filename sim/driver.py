@@ -28,6 +28,7 @@ from aware.node import Node, State
 from aware.signals import Signal
 from aware.spec import ClusterSpec
 from aware.wire import encode
+from sim.chaos import chaos_faults
 from sim.network import SimNetwork, build_topology
 from sim.observer import Observer
 from sim.scenario import Fault, Scenario, Target
@@ -397,7 +398,7 @@ class Simulation:
         if sc.spec is not None:
             first = self.nodes[0]
             self._at(0.0, self._initial_spec, first, sc.spec)
-        for fault in sc.faults:
+        for fault in (*sc.faults, *chaos_faults(sc)):
             self._at(fault.at, self._apply, fault)
         self.env.process(self._sampler())
 

@@ -62,6 +62,7 @@ class Observer:
         self.timeline: list[dict[str, Any]] = []  # queen changes and faults
         self.samples: list[dict[str, Any]] = []
         self.queen_changes = 0
+        self.reigns: list[dict[str, Any]] = []
         self._spec_keys: dict[tuple[int, float], tuple[int, float, str]] = {}
         self._best_spec_seen: tuple[int, float, str] | None = None
         self._flow_cache: dict[Any, int] = {}
@@ -101,6 +102,7 @@ class Observer:
         members = [i for i in self.comp_members_of(idx) if i != idx]
         if was_queen:
             self.queens.discard(idx)
+            self._close_reign(idx, now)
         self.refresh_components(now)
         if was_queen:
             ep = Episode(now, cause, members, detail={"old_queen": sn.id})
@@ -117,6 +119,7 @@ class Observer:
         if sn.core.state is State.QUEEN:
             self.queens.add(sn.idx)
             self.reign.setdefault(sn.idx, now)
+            self._open_reign(sn.idx, now)
             self._note_queen_change(now)
         self.refresh_components(now)
         if cause in ("join", "restart"):
@@ -168,13 +171,24 @@ class Observer:
                 break
         self.queens.add(idx)
         self.reign[idx] = now
+        self._open_reign(idx, now)
         self.queen_changes += 1
         self.timeline.append({"t": now, "event": "queen", "nodes": [sn.id],
                               "detail": f"term {sn.core.term}"})
         self._note_queen_change(now)
         self._check_queen_views(now)
 
+    def _open_reign(self, idx: int, now: float) -> None:
+        self.reigns.append({"idx": idx, "node": self._id(idx), "start": now, "end": None})
+
+    def _close_reign(self, idx: int, now: float) -> None:
+        for r in reversed(self.reigns):
+            if r["idx"] == idx and r["end"] is None:
+                r["end"] = now
+                return
+
     def _dethroned(self, idx: int, now: float, reason: str) -> None:
+        self._close_reign(idx, now)
         self.queens.discard(idx)
         self.reign.pop(idx, None)
         self.timeline.append({"t": now, "event": "abdicate", "nodes": [self._id(idx)],
