@@ -74,7 +74,8 @@ class Node:
         self.spec: VersionedSpec | None = None
         self._spec_short: tuple[int, str] = (0, "")
         self.queen: str | None = None  # the queen this node senses (itself when ruling)
-        self.term = 0
+        self.term = 0  # the highest term heard of
+        self.reign_term = 0  # the term this node rules under (0: not ruling)
         self.peers = PeerTable(params.expiry_beats)
         self._timeout = params.queen_timeout
         self._expiry_beats = params.expiry_beats
@@ -274,7 +275,7 @@ class Node:
         if self.spec is not None:
             payload["sv"] = [self.spec.version, self.spec.digest]
         if self.state is State.QUEEN:
-            payload["t"] = self.term
+            payload["t"] = self.reign_term
         return payload
 
     def _beat(self, now: float) -> A.Emit:
@@ -328,7 +329,7 @@ class Node:
     # ------------------------------------------------------------------ the queen
 
     def _key(self) -> tuple[int, float, str]:
-        return (self.term, self.fitness, self.id)
+        return (self.reign_term, self.fitness, self.id)
 
     def _dominant_queen(self) -> str | None:
         best: tuple[int, float, str] | None = None
@@ -363,6 +364,7 @@ class Node:
         if self.state is State.QUEEN:
             if key > self._key():
                 self.state = State.WORKER
+                self.reign_term = 0
                 out.append(A.Abdicate("dominated", sig.sender))
                 self.queen = None
                 self._set_view(sig.sender, now, out)
@@ -422,6 +424,7 @@ class Node:
             out.append(A.Abdicate("handover", heir))
         if self.state is State.QUEEN:
             self.state = State.WORKER
+            self.reign_term = 0
             out.append(A.Abdicate("handover", heir))
         self.queen = None
         self._set_view(heir, now, out)
@@ -464,7 +467,8 @@ class Node:
 
     def _crown(self, term: int, now: float, out: list[A.Action]) -> None:
         self.state = State.QUEEN
-        self.term = term
+        self.term = max(self.term, term)
+        self.reign_term = term
         self._candidate_until = INF
         self._candidates.clear()
         out.append(A.BecomeQueen(term))
@@ -509,6 +513,8 @@ class Node:
                 self._change_role(None, now, out, reason="requirements not met")
             else:
                 unmet = self._maybe_shed(rs, now, out)
+                if self.role is not None and not unmet:
+                    unmet = self._maybe_switch(spec, rs, now, out)
         if self.role is None:
             unmet = self._maybe_take(spec, now, out) or unmet
         if unmet:
@@ -551,6 +557,57 @@ class Node:
                 self._change_role(rs.name, now, out, reason="demand")
                 return False
         return unmet
+
+    def _maybe_switch(self, spec: ClusterSpec, held: RoleSpec, now: float,
+                      out: list[A.Action]) -> bool:
+        """Switch from ``held`` to a short role that no idle node can fill, when an idle
+        node can take over ``held``: the colony reaches the fill a matching would give."""
+        p = self.params
+        for rs in spec.roles:
+            if rs.name == held.name or not rs.requires.met_by(self.dna):
+                continue
+            demand = rs.count - self._holders(rs.name)
+            if demand <= 0 or self._idle_eligible(rs, now) > 0:
+                continue
+            if self._idle_eligible(held, now) == 0:
+                return False  # nobody could take over my role
+            since = self._demand_since.setdefault(rs.name, now)
+            stimulus = p.role_stimulus_rate * (now - since)
+            rank = self._switch_rank(spec, rs, now)
+            theta = ranked_threshold(p.theta_role, p.theta_growth, rank - demand + 1)
+            if self._rng.random() < response_probability(stimulus, theta, p.response_exponent):
+                self._change_role(rs.name, now, out, reason=f"switch from {held.name}")
+                return False
+            return True
+        return False
+
+    def _idle_eligible(self, rs: RoleSpec, now: float) -> int:
+        """Idle, fresh nodes (this one included) that meet ``rs``'s requirements."""
+        n = 1 if self.role is None and rs.requires.met_by(self.dna) else 0
+        for peer in self.peers.peers.values():
+            if peer.role is None and not peer.stale(now) and rs.requires.met_by(peer.dna):
+                n += 1
+        return n
+
+    def _switch_rank(self, spec: ClusterSpec, rs: RoleSpec, now: float) -> int:
+        """Rank of this holder among holders of other roles who could switch to ``rs``."""
+        mine = self._merit(rs, self.id, self.dna, self.experience(rs.name, now), False)
+        replaceable: dict[str, bool] = {}
+        rank = 0
+        for peer in self.peers.peers.values():
+            if peer.role is None or peer.role == rs.name or peer.stale(now):
+                continue
+            if not rs.requires.met_by(peer.dna):
+                continue
+            if peer.role not in replaceable:
+                other = spec.role(peer.role)
+                replaceable[peer.role] = other is not None and self._idle_eligible(other, now) > 0
+            if not replaceable[peer.role]:
+                continue
+            x = peer.experience.get(rs.name, 0.0)
+            if self._merit(rs, peer.id, peer.dna, x, False) > mine:
+                rank += 1
+        return rank
 
     def _idle_rank(self, rs: RoleSpec, now: float) -> int:
         """Rank of this node among idle eligible fresh peers for ``rs`` (0: best)."""

@@ -121,6 +121,8 @@ class Simulation:
             sn.core = self._core(sn.id, sn.dna, sn.lives)
         sn.lives += 1
         sn.status = UP
+        sn.wake_at = INF
+        sn.gen += 1
         sn.pending.clear()
         self.net.set_alive(sn.idx, True)
         self._feed(sn, sn.core.on_start(now), now)
@@ -262,6 +264,7 @@ class Simulation:
             was = sn.status
             sn.status = DOWN
             sn.gen += 1
+            sn.wake_at = INF
             sn.pending.clear()
             self.net.set_alive(sn.idx, False)
             if was == UP:
@@ -281,6 +284,7 @@ class Simulation:
                     self._broadcast(sn, act.signal, now)
             sn.status = DOWN
             sn.gen += 1
+            sn.wake_at = INF
             self.net.set_alive(sn.idx, False)
             self.obs.down(sn, now, "shutdown")
 

@@ -41,22 +41,35 @@ def test_unknown_profile(name: Any) -> None:
 
 
 @pytest.mark.parametrize(
-    ("params", "expected"),
+    ("half_life", "threshold", "expected"),
     [
-        (LAN, 0.3),  # three 0.1 s half-lives down to 1/8
-        (WAN, 1.5),  # three 0.5 s half-lives
-        (PolicyParams(queen_half_life=1.0, queen_threshold=0.5), 1.0),
-        (PolicyParams(queen_half_life=0.2, queen_threshold=0.25), 0.4),
+        (0.1, 0.125, 0.3),  # three 0.1 s half-lives down to 1/8 (LAN-like)
+        (0.5, 0.125, 1.5),  # three 0.5 s half-lives (WAN-like)
+        (1.0, 0.5, 1.0),  # one half-life
+        (0.2, 0.25, 0.4),
+        (0.1, 0.1, 0.1 * math.log2(10)),
     ],
 )
-def test_queen_timeout(params: PolicyParams, expected: float) -> None:
+def test_queen_timeout(half_life: float, threshold: float, expected: float) -> None:
+    params = PolicyParams(queen_half_life=half_life, queen_threshold=threshold)
     assert params.queen_timeout == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize("name", sorted(PROFILES))
+def test_profile_queen_timeout_follows_its_fields(name: str) -> None:
+    p = PROFILES[name]
+    expected = p.queen_half_life * math.log2(1 / p.queen_threshold)
+    assert p.queen_timeout == pytest.approx(expected, rel=1e-12)
+    assert p.queen_timeout > p.queen_beat  # a single lost beat never deposes the queen
 
 
 def test_wan_is_slower_than_lan() -> None:
     assert WAN.queen_timeout > LAN.queen_timeout
     assert WAN.queen_beat > LAN.queen_beat
     assert WAN.discovery_window > LAN.discovery_window
+
+
+BUDGETED = PolicyParams(idle_beat=1.0, presence_budget=20.0, spec_beat=10.0, spec_budget=2.0)
 
 
 @pytest.mark.parametrize(
@@ -68,20 +81,35 @@ def test_wan_is_slower_than_lan() -> None:
         (1000, 50.0, 500.0),
     ],
 )
-def test_lan_intervals_scale_with_colony_size(size: int, idle: float, spec: float) -> None:
-    assert LAN.idle_interval(size) == pytest.approx(idle)
-    assert LAN.spec_interval(size) == pytest.approx(spec)
+def test_intervals_scale_with_colony_size(size: int, idle: float, spec: float) -> None:
+    assert BUDGETED.idle_interval(size) == pytest.approx(idle)
+    assert BUDGETED.spec_interval(size) == pytest.approx(spec)
+
+
+@pytest.mark.parametrize("params", [LAN, WAN], ids=["LAN", "WAN"])
+@given(size=st.integers(min_value=1, max_value=100_000))
+def test_intervals_keep_the_budgets(params: PolicyParams, size: int) -> None:
+    idle, spec = params.idle_interval(size), params.spec_interval(size)
+    assert idle >= params.idle_beat
+    assert spec >= params.spec_beat
+    assert size / idle <= params.presence_budget * (1 + 1e-9)  # idle beats heard per second
+    assert size / spec <= params.spec_budget * (1 + 1e-9)
 
 
 # --------------------------------------------------------------------------- overrides
 
 
 def test_with_overrides_returns_a_validated_copy() -> None:
+    before = LAN.to_dict()
     fast = LAN.with_overrides({"queen_beat": 0.05, "queen_half_life": 0.05})
     assert fast.queen_beat == 0.05
-    assert fast.queen_timeout == pytest.approx(0.15)
-    assert LAN.queen_beat == 0.1  # the profile itself is untouched
-    assert dataclasses.replace(fast, queen_beat=0.1, queen_half_life=0.1) == LAN
+    assert fast.queen_half_life == 0.05
+    assert fast.queen_timeout == pytest.approx(LAN.queen_timeout * 0.05 / LAN.queen_half_life)
+    assert LAN.to_dict() == before  # the profile itself is untouched
+    restored = dataclasses.replace(
+        fast, queen_beat=LAN.queen_beat, queen_half_life=LAN.queen_half_life
+    )
+    assert restored == LAN
 
 
 def test_with_no_overrides_is_equal() -> None:
@@ -111,8 +139,8 @@ def test_with_overrides_rejects_unknown_names(name: str) -> None:
         ({"queen_threshold": 1.0}, "queen_threshold"),
         ({"queen_threshold": 1.5}, "queen_threshold"),
         ({"theta_growth": 0.5}, "theta_growth"),
-        ({"candidate_phase": 0.5}, "candidate_hold"),  # hold must cover the phase
-        ({"candidate_hold": 0.01}, "candidate_hold"),
+        ({"candidate_phase": LAN.candidate_hold * 2}, "candidate_hold"),  # hold covers phase
+        ({"candidate_hold": LAN.candidate_phase / 2}, "candidate_hold"),
         ({"expiry_beats": 1.0}, "expiry_beats"),
         ({"handover_copies": 2.5}, "handover_copies"),
     ],
@@ -134,7 +162,7 @@ def test_with_overrides_rejects_bad_values(overrides: dict[str, Any], field: str
         {"handover_copies": 5.0},
         {"theta_growth": 1},  # growth of exactly one is allowed
         {"expiry_beats": 1.5},
-        {"candidate_hold": 0.03},  # equal to candidate_phase
+        {"candidate_hold": LAN.candidate_phase},  # equal to candidate_phase
     ],
 )
 def test_with_overrides_accepts_boundary_values(overrides: dict[str, Any]) -> None:
