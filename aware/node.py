@@ -505,6 +505,7 @@ class Node:
         spec = self.spec.spec
         self._next_role = INF
         unmet = False
+        before = self.role
         if self.role is not None:
             rs = spec.role(self.role)
             if rs is None:
@@ -517,7 +518,8 @@ class Node:
                     unmet = self._maybe_switch(spec, rs, now, out)
         if self.role is None:
             unmet = self._maybe_take(spec, now, out) or unmet
-        if unmet:
+        if unmet or self.role != before:
+            # unmet demand, or a role just taken: look again once rivals have spoken
             self._next_role = now + self.params.role_tick
         self._deadline = None
 
