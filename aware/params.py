@@ -56,8 +56,8 @@ class PolicyParams:
             value = getattr(self, f.name)
             if isinstance(value, bool) or not isinstance(value, int | float):
                 raise ParamsError(f.name, f"must be a number, got {value!r}")
-            if not math.isfinite(value) or value <= 0:
-                raise ParamsError(f.name, f"must be a positive number, got {value!r}")
+            if not math.isfinite(float(min(value, 1e300))) or value <= 0 or value > 1e9:
+                raise ParamsError(f.name, f"must be a positive number up to 1e9, got {value!r}")
         if not 0 < self.queen_threshold < 1:
             raise ParamsError("queen_threshold", "must lie strictly between 0 and 1")
         if self.theta_growth < 1:

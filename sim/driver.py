@@ -97,7 +97,7 @@ class Simulation:
         zone = cfg.zones[idx % len(cfg.zones)] if cfg.zones else ""
         return DNA(labels=dict(cfg.labels), zone=zone, **traits)
 
-    def add_node(self, start_at: float) -> SimNode:
+    def add_node(self, start_at: float, cause: str = "start") -> SimNode:
         idx = len(self.nodes)
         node_id = f"n{idx:03d}"
         dna = self._new_dna(idx)
@@ -108,7 +108,7 @@ class Simulation:
         self.net.set_alive(idx, False)
         self.sent.append(0)
         self.recv.append(0)
-        self._at(start_at, self._start, sn, "start" if start_at == 0 else "join")
+        self._at(start_at, self._start, sn, cause)
         return sn
 
     def _core(self, node_id: str, dna: DNA, life: int) -> Node:
@@ -325,7 +325,7 @@ class Simulation:
             self._start(sn, "restart")
 
     def _fault_join(self, fault: Fault, now: float) -> None:
-        new = [self.add_node(0.0) for _ in range(fault.count)]
+        new = [self.add_node(0.0, "join") for _ in range(fault.count)]
         self.obs.fault(now, "join", [], f"{len(new)} nodes from {new[0].id}")
 
     def _fault_partition(self, fault: Fault, now: float) -> None:

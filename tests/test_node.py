@@ -208,6 +208,7 @@ def test_experience_keeps_the_incumbent_when_a_role_overfills() -> None:
     rival = next(n for n in net.live() if n.role is None)
     acts: list[A.Action] = []
     rival._change_role("db", net.now, acts, reason="test")
+    rival._wake_roles(net.now)  # as after any take: look again soon
     net._carry(rival.id, acts)
     net.run(62.0)
     assert [n.id for n in net.live() if n.role == "db"] == [incumbent]
