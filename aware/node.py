@@ -492,7 +492,9 @@ class Node:
                 load += 1
         return load
 
-    def _merit(self, rs: RoleSpec, node_id: str, dna: DNA, x: float, holding: bool) -> tuple:
+    def _merit(
+        self, rs: RoleSpec, node_id: str, dna: DNA, x: float, holding: bool
+    ) -> tuple[int, float, float, str]:
         """Higher is better: zone spread, experience (reinforcement), suitability, id."""
         spread = 0
         if rs.spread:
@@ -560,8 +562,9 @@ class Node:
                 return False
         return unmet
 
-    def _maybe_switch(self, spec: ClusterSpec, held: RoleSpec, now: float,
-                      out: list[A.Action]) -> bool:
+    def _maybe_switch(
+        self, spec: ClusterSpec, held: RoleSpec, now: float, out: list[A.Action]
+    ) -> bool:
         """Switch from ``held`` to a short role that no idle node can fill, when an idle
         node can take over ``held``: the colony reaches the fill a matching would give."""
         p = self.params
@@ -677,7 +680,9 @@ class Node:
 
     def _check_stale(self, key: tuple[int, str], now: float) -> None:
         assert self.spec is not None
-        if key[0] < self.spec.version or (key[0] == self.spec.version and key[1] != self.spec.digest):
+        if key[0] < self.spec.version or (
+            key[0] == self.spec.version and key[1] != self.spec.digest
+        ):
             self._schedule_repair(now)
 
     def _schedule_repair(self, now: float) -> None:

@@ -65,7 +65,9 @@ class PolicyParams:
         if self.candidate_hold < self.candidate_phase:
             raise ParamsError("candidate_hold", "must be >= candidate_phase")
         if self.expiry_beats < 1.5:
-            raise ParamsError("expiry_beats", "must be >= 1.5 (a peer needs a missed beat of slack)")
+            raise ParamsError(
+                "expiry_beats", "must be >= 1.5 (a peer needs a missed beat of slack)"
+            )
         if int(self.handover_copies) != self.handover_copies:
             raise ParamsError("handover_copies", "must be an integer")
 
@@ -122,4 +124,5 @@ def profile(name: str) -> PolicyParams:
     try:
         return PROFILES[name.upper()]
     except (KeyError, AttributeError):
-        raise ParamsError("profile", f"unknown profile {name!r} (known: {', '.join(PROFILES)})")
+        known = ", ".join(PROFILES)
+        raise ParamsError("profile", f"unknown profile {name!r} (known: {known})") from None

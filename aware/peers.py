@@ -51,8 +51,10 @@ def parse_liveness(
     else:
         dna = DNA.from_summary(raw_dna)
     interval = payload.get("i", 1.0)
-    if isinstance(interval, bool) or not isinstance(interval, int | float) or not (
-        0.001 <= interval <= 3600
+    if (
+        isinstance(interval, bool)
+        or not isinstance(interval, int | float)
+        or not (0.001 <= interval <= 3600)
     ):
         raise ValidationError("i", "beat interval out of range")
     role = payload.get("r")
@@ -81,8 +83,16 @@ def parse_liveness(
 class PeerTable:
     """Peers by id, holders by role, and the earliest moment any peer may expire."""
 
-    __slots__ = ("_fast", "_next_fast", "_next_slow", "expiry_beats", "fast_cut", "holders",
-                 "peers", "version")
+    __slots__ = (
+        "_fast",
+        "_next_fast",
+        "_next_slow",
+        "expiry_beats",
+        "fast_cut",
+        "holders",
+        "peers",
+        "version",
+    )
 
     def __init__(self, expiry_beats: float, fast_cut: float = 1.0) -> None:
         self.peers: dict[str, Peer] = {}
@@ -106,8 +116,13 @@ class PeerTable:
         return self.peers.get(peer_id)
 
     def update(
-        self, sender: str, stamp: tuple[float, int], kind: str, payload: dict[str, Any],
-        now: float, term: int = 0,
+        self,
+        sender: str,
+        stamp: tuple[float, int],
+        kind: str,
+        payload: dict[str, Any],
+        now: float,
+        term: int = 0,
     ) -> tuple[Peer, bool, bool]:
         """Record a liveness signal. Returns (peer, is_new, role_changed)."""
         peer = self.peers.get(sender)

@@ -35,8 +35,9 @@ class Signal:
 
     ``seq`` increases by one per emission of the sender (any kind), so gaps show
     and replays can be refused; ``incarnation`` (the start time of the sender's
-    current life) orders the signals of a restarted node after its old ones. ``emitted`` is the sender's clock, used only for
-    sanity checks by drivers. ``payload`` is a small JSON-like mapping.
+    current life) orders the signals of a restarted node after its old ones.
+    ``emitted`` is the sender's clock, used only for sanity checks by drivers.
+    ``payload`` is a small JSON-like mapping.
     """
 
     sender: str
@@ -56,7 +57,7 @@ def level(strength: float, age: float, half_life: float) -> float:
     """The sensed level of a signal of ``strength`` received ``age`` seconds ago."""
     if age <= 0.0:
         return strength
-    return strength * 2.0 ** (-age / half_life)
+    return float(strength * 2.0 ** (-age / half_life))
 
 
 def time_to_fall(strength: float, threshold: float, half_life: float) -> float:

@@ -165,8 +165,11 @@ WEB_TEMPLATE: dict[str, Any] = {
     "roles": {
         "frontend": {"count": 2, "requires": {"cpu": 2}, "spread": True},
         "middleware": {"count": 2, "requires": {"cpu": 4, "memory_gb": 8}},
-        "database": {"count": 1, "requires": {"memory_gb": 16, "disk_gb": 200},
-                     "prefer": "memory_gb"},
+        "database": {
+            "count": 1,
+            "requires": {"memory_gb": 16, "disk_gb": 200},
+            "prefer": "memory_gb",
+        },
         "storage": {"count": 1, "requires": {"disk_gb": 1000}, "prefer": "disk_gb"},
     },
 }
@@ -197,7 +200,9 @@ def parse_spec(data: Any) -> ClusterSpec:
     if "template" in data:
         tname = data["template"]
         if not isinstance(tname, str) or tname not in TEMPLATES:
-            raise SpecError("template", f"unknown template {tname!r} (known: {', '.join(TEMPLATES)})")
+            raise SpecError(
+                "template", f"unknown template {tname!r} (known: {', '.join(TEMPLATES)})"
+            )
         base = TEMPLATES[tname]
         name = base["name"]
         roles_in.update(base["roles"])

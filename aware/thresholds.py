@@ -10,8 +10,8 @@ def response_probability(stimulus: float, theta: float, n: float = 2.0) -> float
     """P(respond) = s^n / (s^n + theta^n); zero for a non-positive stimulus."""
     if stimulus <= 0.0:
         return 0.0
-    sn = stimulus**n
-    return sn / (sn + theta**n)
+    sn = float(stimulus**n)
+    return sn / (sn + float(theta**n))
 
 
 def ranked_threshold(base: float, growth: float, rank: int) -> float:

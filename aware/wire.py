@@ -23,9 +23,16 @@ _KINDS = {k.value: k for k in Kind}
 
 def encode(sig: Signal) -> bytes:
     """Serialise ``sig``."""
-    body = msgpack.packb(
-        [sig.sender, sig.kind.value, sig.seq, sig.emitted, sig.incarnation, sig.strength,
-         sig.payload],
+    body: bytes = msgpack.packb(
+        [
+            sig.sender,
+            sig.kind.value,
+            sig.seq,
+            sig.emitted,
+            sig.incarnation,
+            sig.strength,
+            sig.payload,
+        ],
         use_bin_type=True,
     )
     return bytes((WIRE_VERSION,)) + body
@@ -41,8 +48,14 @@ def decode(data: bytes) -> Signal:
         # unpackb takes no max_buffer_size (a TypeError, which made every decode fail);
         # the size is checked above and msgpack bounds lengths by len(data) itself
         fields = msgpack.unpackb(data[1:], raw=False, strict_map_key=True)
-    except (ValueError, TypeError, msgpack.ExtraData, msgpack.FormatError,
-            msgpack.StackError, RecursionError) as err:
+    except (
+        ValueError,
+        TypeError,
+        msgpack.ExtraData,
+        msgpack.FormatError,
+        msgpack.StackError,
+        RecursionError,
+    ) as err:
         raise RemoteProtocolError(f"undecodable signal: {type(err).__name__}") from None
     return _to_signal(fields)
 

@@ -38,8 +38,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         code: int = args.func(args)
         return code
     except ValidationError as err:
-        print(f"aware: error: {err.field}: {err.reason}" if err.field else f"aware: error: {err}",
-              file=sys.stderr)
+        print(
+            f"aware: error: {err.field}: {err.reason}" if err.field else f"aware: error: {err}",
+            file=sys.stderr,
+        )
         return 2
     except AwareError as err:
         print(f"aware: error: {err}", file=sys.stderr)

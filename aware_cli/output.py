@@ -26,8 +26,10 @@ class Progress:
         bar = "#" * int(frac * 30)
         elapsed = now - self.t0
         eta = elapsed * (1 - frac) / frac if frac > 0 else 0.0
-        sys.stderr.write(f"\r{self.label} [{bar:<30}] {done:,.0f}/{self.total:,.0f} {self.unit}"
-                         f"  {elapsed:.0f}s elapsed, ~{eta:.0f}s left ")
+        sys.stderr.write(
+            f"\r{self.label} [{bar:<30}] {done:,.0f}/{self.total:,.0f} {self.unit}"
+            f"  {elapsed:.0f}s elapsed, ~{eta:.0f}s left "
+        )
         sys.stderr.flush()
 
     def close(self) -> None:
@@ -42,8 +44,10 @@ def _s(x: float | None, unit: str = "s") -> str:
 def _dist(d: dict[str, Any]) -> str:
     if not d.get("n"):
         return "none"
-    return (f"n={d['n']}  median {_s(d['median'])}  p90 {_s(d['p90'])}  "
-            f"p99 {_s(d['p99'])}  max {_s(d['max'])}")
+    return (
+        f"n={d['n']}  median {_s(d['median'])}  p90 {_s(d['p90'])}  "
+        f"p99 {_s(d['p99'])}  max {_s(d['max'])}"
+    )
 
 
 def format_summary(s: dict[str, Any]) -> str:
@@ -71,8 +75,11 @@ def format_summary(s: dict[str, Any]) -> str:
             lines.append(f"    t={v['t']}: {v['invariant']}: {v['detail']}")
     else:
         lines.append("  invariants         all held")
-    unfinished = [k for k in ("failovers_unfinished", "role_episodes_unfinished",
-                              "joins_unfinished") if s.get(k)]
+    unfinished = [
+        k
+        for k in ("failovers_unfinished", "role_episodes_unfinished", "joins_unfinished")
+        if s.get(k)
+    ]
     for k in unfinished:
         lines.append(f"  note: {s[k]} {k.replace('_', ' ')} at the end of the run")
     if s.get("plot"):

@@ -18,8 +18,11 @@ CHAOS_BASE: dict[str, Any] = {
     "name": "chaos",
     "seed": 1,
     "duration": 150,
-    "nodes": {"count": 50, "dna": {"cpu": [2, 4, 8, 16], "memory_gb": [4, 8, 16, 64],
-                                   "disk_gb": [50, 200, 1000]}, "zones": ["a", "b", "c"]},
+    "nodes": {
+        "count": 50,
+        "dna": {"cpu": [2, 4, 8, 16], "memory_gb": [4, 8, 16, 64], "disk_gb": [50, 200, 1000]},
+        "zones": ["a", "b", "c"],
+    },
     "network": {"latency_ms": {"mean": 1.0, "jitter": 0.5}, "loss": 0.01},
     "policy": {"profile": "LAN"},
     "spec": {"template": "web"},
@@ -32,8 +35,13 @@ def add_commands(parser: argparse.ArgumentParser) -> None:
     run = sub.add_parser("run", help="run one scenario file")
     run.add_argument("scenario", help="scenario YAML file")
     run.add_argument("--seed", type=int, help="override the scenario's seed")
-    run.add_argument("--set", action="append", default=[], metavar="PATH=VALUE",
-                     help="override a field by dotted path, e.g. nodes.count=50 (repeatable)")
+    run.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="PATH=VALUE",
+        help="override a field by dotted path, e.g. nodes.count=50 (repeatable)",
+    )
     run.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     run.add_argument("--plot", metavar="FILE.png", help="draw the timeline to this file")
     run.add_argument("--progress", action="store_true", help="show progress even off a TTY")
@@ -129,9 +137,9 @@ def cmd_chaos(args: argparse.Namespace) -> int:
         "wall_s": round(time.perf_counter() - t0, 2),
         "violating_schedules": len(bad),
         "violations": [
-            {**v, "seed": r["seed"],
-             "replay": f"aware sim run {scen_file} --seed {r['seed']}"}
-            for r in bad for v in r["violations"]
+            {**v, "seed": r["seed"], "replay": f"aware sim run {scen_file} --seed {r['seed']}"}
+            for r in bad
+            for v in r["violations"]
         ],
         "false_failovers": sum(r["false_failovers"] for r in results),
         "dual_queen_s": round(sum(r["dual_queen_s"] for r in results), 4),
@@ -141,11 +149,15 @@ def cmd_chaos(args: argparse.Namespace) -> int:
 
         dump_json(report)
     else:
-        print(f"chaos: {report['schedules']} schedules of {args.nodes} nodes in "
-              f"{report['wall_s']} s — {len(bad)} with invariant violations")
+        print(
+            f"chaos: {report['schedules']} schedules of {args.nodes} nodes in "
+            f"{report['wall_s']} s — {len(bad)} with invariant violations"
+        )
         for v in report["violations"]:
             print(f"  seed {v['seed']}: {v['invariant']} at t={v['t']}: {v['detail']}")
             print(f"    replay: {v['replay']}")
-        print(f"  false failovers: {report['false_failovers']}, "
-              f"dual-queen time: {report['dual_queen_s']} s (all schedules)")
+        print(
+            f"  false failovers: {report['false_failovers']}, "
+            f"dual-queen time: {report['dual_queen_s']} s (all schedules)"
+        )
     return 1 if bad else 0

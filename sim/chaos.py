@@ -64,16 +64,27 @@ def _draw(rng: random.Random, kind: str, t: float, end: float, sc: Scenario) -> 
         back = min(t + rng.uniform(2.0, 40.0), end)
         return [Fault(t, "partition", groups=(a, round(1.0 - a, 2))), Fault(back, "heal")]
     if kind == "loss":
-        return [Fault(t, "loss", rate=round(rng.uniform(0.1, 0.5), 2),
-                      duration=round(rng.uniform(0.5, 5.0), 2))]
+        return [
+            Fault(
+                t,
+                "loss",
+                rate=round(rng.uniform(0.1, 0.5), 2),
+                duration=round(rng.uniform(0.5, 5.0), 2),
+            )
+        ]
     if kind == "join":
         return [Fault(t, "join", count=rng.randint(1, small))]
     if kind == "restart":
         return [Fault(t, "restart", Target("random", count=rng.randint(1, small)))]
     if kind == "spec":
-        spec = parse_spec({"template": "web", "roles": {
-            "frontend": {"count": rng.randint(1, 4)},
-            "middleware": {"count": rng.randint(1, 3)},
-        }})
+        spec = parse_spec(
+            {
+                "template": "web",
+                "roles": {
+                    "frontend": {"count": rng.randint(1, 4)},
+                    "middleware": {"count": rng.randint(1, 3)},
+                },
+            }
+        )
         return [Fault(t, "spec", Target("random", count=1), spec=spec)]
     return [Fault(t, "shutdown", Target("random", count=1))]

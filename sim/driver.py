@@ -258,8 +258,9 @@ class Simulation:
         victims = self._targets(fault.target, self._pool(UP) + self._pool(FROZEN))
         if not victims:
             return self._skip(fault, now, "no target")
-        self.obs.fault(now, "crash", [v.idx for v in victims], fault.target.describe()
-                       if fault.target else "")
+        self.obs.fault(
+            now, "crash", [v.idx for v in victims], fault.target.describe() if fault.target else ""
+        )
         for sn in victims:
             was = sn.status
             sn.status = DOWN

@@ -34,11 +34,17 @@ def summarize(sim: Simulation) -> dict[str, Any]:
     obs = sim.obs
     dur = sc.duration
     failovers = [
-        {"at": _r(e.start), "cause": e.cause, "duration_s": _r(e.duration) if e.end else None,
-         **e.detail}
+        {
+            "at": _r(e.start),
+            "cause": e.cause,
+            "duration_s": _r(e.duration) if e.end else None,
+            **e.detail,
+        }
         for e in obs.failovers
     ]
-    done = [e.duration for e in obs.failovers if e.duration is not None and not e.detail.get("empty")]
+    done = [
+        e.duration for e in obs.failovers if e.duration is not None and not e.detail.get("empty")
+    ]
     unfinished = sum(1 for e in obs.failovers if e.end is None)
     role_done = [e.duration for e in obs.role_episodes if e.duration is not None]
     joins = [e.duration for e in obs.joins if e.duration is not None]

@@ -30,8 +30,9 @@ def build_topology(spec: Mapping[str, Any], n: int, seed: int) -> nx.Graph | Non
             degree += 1
         return nx.random_regular_graph(min(degree, n - 1), n, seed=seed)
     if kind == "watts_strogatz":
-        return nx.connected_watts_strogatz_graph(n, int(spec.get("k", 4)),
-                                                 float(spec.get("p", 0.1)), seed=seed)
+        return nx.connected_watts_strogatz_graph(
+            n, int(spec.get("k", 4)), float(spec.get("p", 0.1)), seed=seed
+        )
     if kind == "grid":
         side = max(1, int(np.ceil(np.sqrt(n))))
         g = nx.grid_2d_graph(side, side)
@@ -100,8 +101,14 @@ class SimNetwork:
             return cached
         g = self.group[idx]
         if self._base_graph is None:
-            peers = np.array([j for j, (gj, a) in enumerate(zip(self.group, self.alive, strict=True))
-                              if a and gj == g and j != idx], dtype=np.int64)
+            peers = np.array(
+                [
+                    j
+                    for j, (gj, a) in enumerate(zip(self.group, self.alive, strict=True))
+                    if a and gj == g and j != idx
+                ],
+                dtype=np.int64,
+            )
             hops = np.ones(len(peers))
         else:
             sub = self._live_graph()
@@ -116,9 +123,11 @@ class SimNetwork:
         assert self._base_graph is not None
         keep = [i for i in self._base_graph if i < len(self.alive) and self.alive[i]]
         sub = self._base_graph.subgraph(keep)
-        return nx.Graph(
-            (u, v) for u, v in sub.edges() if self.group[u] == self.group[v]
-        ) if sub.number_of_edges() else nx.Graph()
+        return (
+            nx.Graph((u, v) for u, v in sub.edges() if self.group[u] == self.group[v])
+            if sub.number_of_edges()
+            else nx.Graph()
+        )
 
     def components(self) -> list[set[int]]:
         """Connected components of the live nodes under the current partition."""
@@ -137,8 +146,5 @@ class SimNetwork:
         cfg = self.cfg
         u = self.rng.random(2 * n)
         lat = (cfg.latency_mean + cfg.latency_jitter * (2.0 * u[:n] - 1.0)) * hops
-        if self.loss > 0.0:
-            ok = u[n:] >= self.loss
-        else:
-            ok = np.ones(n, dtype=bool)
+        ok = u[n:] >= self.loss if self.loss > 0.0 else np.ones(n, dtype=bool)
         return lat, ok

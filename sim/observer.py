@@ -19,7 +19,7 @@ from aware.node import State
 from aware.spec import ClusterSpec
 
 if TYPE_CHECKING:
-    from sim.driver import Simulation, SimNode
+    from sim.driver import SimNode, Simulation
 
 INF = float("inf")
 
@@ -92,8 +92,9 @@ class Observer:
 
     def fault(self, now: float, action: str, nodes: list[int], detail: str = "") -> None:
         self.last_disruption = now
-        self.timeline.append({"t": now, "event": action, "nodes": [self._id(i) for i in nodes],
-                              "detail": detail})
+        self.timeline.append(
+            {"t": now, "event": action, "nodes": [self._id(i) for i in nodes], "detail": detail}
+        )
 
     def down(self, sn: SimNode, now: float, cause: str) -> None:
         """``sn`` crashed, froze or left; call after its status changed."""
@@ -165,16 +166,21 @@ class Observer:
         idx = sn.idx
         k = self.comp_of.get(idx)
         for q in self.queens:
-            if q != idx and self.comp_of.get(q) == k and self.reign.get(q, now) <= now - self.timeout \
-                    and self.last_fusion <= now - self.timeout:
+            if (
+                q != idx
+                and self.comp_of.get(q) == k
+                and self.reign.get(q, now) <= now - self.timeout
+                and self.last_fusion <= now - self.timeout
+            ):
                 self.false_failovers.append({"t": round(now, 4), "new": sn.id, "old": self._id(q)})
                 break
         self.queens.add(idx)
         self.reign[idx] = now
         self._open_reign(idx, now)
         self.queen_changes += 1
-        self.timeline.append({"t": now, "event": "queen", "nodes": [sn.id],
-                              "detail": f"term {sn.core.term}"})
+        self.timeline.append(
+            {"t": now, "event": "queen", "nodes": [sn.id], "detail": f"term {sn.core.term}"}
+        )
         self._note_queen_change(now)
         self._check_queen_views(now)
 
@@ -191,8 +197,9 @@ class Observer:
         self._close_reign(idx, now)
         self.queens.discard(idx)
         self.reign.pop(idx, None)
-        self.timeline.append({"t": now, "event": "abdicate", "nodes": [self._id(idx)],
-                              "detail": reason})
+        self.timeline.append(
+            {"t": now, "event": "abdicate", "nodes": [self._id(idx)], "detail": reason}
+        )
         self._note_queen_change(now)
 
     def _note_queen_change(self, now: float) -> None:
@@ -254,7 +261,11 @@ class Observer:
         best = None
         for i in members:
             sn = self.sim.nodes[i]
-            if sn.running and sn.core.spec is not None and (best is None or sn.core.spec.key > best.key):
+            if (
+                sn.running
+                and sn.core.spec is not None
+                and (best is None or sn.core.spec.key > best.key)
+            ):
                 best = sn.core.spec
         return best.spec if best else None
 
@@ -309,8 +320,12 @@ class Observer:
         spec = sn.core.spec
         rs = spec.spec.role(role) if spec else None
         if rs is None or not rs.requires.met_by(sn.core.dna):
-            self._violation(now, "holder-meets-requirements",
-                            f"{sn.id} took {role} without meeting its requirements", once=False)
+            self._violation(
+                now,
+                "holder-meets-requirements",
+                f"{sn.id} took {role} without meeting its requirements",
+                once=False,
+            )
 
     def _check_joins(self, now: float) -> None:
         for ep in self.joins:
@@ -352,8 +367,12 @@ class Observer:
         life = (sn.idx, sn.core._inc)
         prev = self._spec_keys.get(life)
         if prev is not None and spec.key <= prev:
-            self._violation(now, "spec-monotonic", f"{sn.id} went from v{prev[0]} to v{spec.version}",
-                            once=False)
+            self._violation(
+                now,
+                "spec-monotonic",
+                f"{sn.id} went from v{prev[0]} to v{spec.version}",
+                once=False,
+            )
         self._spec_keys[life] = spec.key
         if self._best_spec_seen is None or spec.key > self._best_spec_seen:
             self._best_spec_seen = spec.key
@@ -362,13 +381,19 @@ class Observer:
     def _check_spec_survives(self, now: float) -> None:
         if self._best_spec_seen is None:
             return
-        live = [sn.core.spec.key for sn in self.sim.nodes
-                if sn.alive_in_net and sn.core.spec is not None]
+        live = [
+            sn.core.spec.key
+            for sn in self.sim.nodes
+            if sn.alive_in_net and sn.core.spec is not None
+        ]
         newest = max(live, default=None)
         if newest is None or newest < self._best_spec_seen:
             if any(sn.alive_in_net for sn in self.sim.nodes):
-                self._violation(now, "spec-survives",
-                                f"no live node holds spec v{self._best_spec_seen[0]} any more")
+                self._violation(
+                    now,
+                    "spec-survives",
+                    f"no live node holds spec v{self._best_spec_seen[0]} any more",
+                )
             if newest is not None:
                 self._best_spec_seen = newest
 
@@ -392,11 +417,17 @@ class Observer:
                 continue
             queens = [self.sim.nodes[q].id for q in self.queens if q in comp]
             if len(queens) != 1:
-                self._violation(now, "one-queen-per-component",
-                                f"{len(queens)} queens {sorted(queens)} among {len(running)} nodes")
+                self._violation(
+                    now,
+                    "one-queen-per-component",
+                    f"{len(queens)} queens {sorted(queens)} among {len(running)} nodes",
+                )
             elif self._settled(comp) is None:
-                self._violation(now, "queen-known-to-all",
-                                f"not every node of a {len(running)}-node component knows {queens[0]}")
+                self._violation(
+                    now,
+                    "queen-known-to-all",
+                    f"not every node of a {len(running)}-node component knows {queens[0]}",
+                )
             if not self._filled(comp):
                 self._violation(now, "roles-filled", self._fill_detail(comp))
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
 if TYPE_CHECKING:
     from sim.driver import Simulation
@@ -45,8 +45,14 @@ def plot_timeline(sim: Simulation, path: str | Path) -> Path:
         ax_q.set_ylim(-1, len(sim.nodes))
     for ep in obs.failovers:
         if ep.duration is not None and not ep.detail.get("empty"):
-            ax_q.annotate(f"{ep.duration * 1000:.0f} ms", (ep.start, len(sim.nodes) * 0.96),
-                          fontsize=7, rotation=90, va="top", color="#d62728")
+            ax_q.annotate(
+                f"{ep.duration * 1000:.0f} ms",
+                (ep.start, len(sim.nodes) * 0.96),
+                fontsize=7,
+                rotation=90,
+                va="top",
+                color="#d62728",
+            )
     ax_q.set_ylabel("queen (node index)")
     ax_q.set_title("reigns (bars), faults (lines), failover times (ms)", fontsize=9)
     _faults(ax_q, obs.timeline)
@@ -66,8 +72,13 @@ def plot_timeline(sim: Simulation, path: str | Path) -> Path:
 
     ax_n.step(times, [s["running"] for s in obs.samples], where="post", label="running nodes")
     ax_c = ax_n.twinx()
-    ax_c.step(times, [s["components"] for s in obs.samples], where="post", color="#9467bd",
-              label="components")
+    ax_c.step(
+        times,
+        [s["components"] for s in obs.samples],
+        where="post",
+        color="#9467bd",
+        label="components",
+    )
     ax_c.set_ylabel("components", color="#9467bd")
     ax_n.set_ylabel("running")
     ax_n.set_xlabel("simulated time (s)")

@@ -20,7 +20,15 @@ from aware.params import PolicyParams, profile
 from aware.spec import ClusterSpec, parse_spec
 
 ACTIONS = {
-    "crash", "restart", "freeze", "resume", "partition", "heal", "join", "loss", "spec",
+    "crash",
+    "restart",
+    "freeze",
+    "resume",
+    "partition",
+    "heal",
+    "join",
+    "loss",
+    "spec",
     "shutdown",
 }
 TARGETED = {"crash", "restart", "freeze", "resume", "shutdown"}
@@ -133,8 +141,20 @@ def parse_scenario(data: Any) -> Scenario:
     """Validate a scenario given as parsed YAML/JSON."""
     if not isinstance(data, Mapping):
         raise ScenarioError("scenario", "must be a mapping")
-    known = {"name", "seed", "duration", "nodes", "network", "policy", "spec", "faults",
-             "chaos", "convergence_window", "sample_interval", "description"}
+    known = {
+        "name",
+        "seed",
+        "duration",
+        "nodes",
+        "network",
+        "policy",
+        "spec",
+        "faults",
+        "chaos",
+        "convergence_window",
+        "sample_interval",
+        "description",
+    }
     unknown = sorted(str(k) for k in data if k not in known)
     if unknown:
         raise ScenarioError(unknown[0], "unknown field")
@@ -156,16 +176,30 @@ def parse_scenario(data: Any) -> Scenario:
     chaos = _chaos(data["chaos"]) if data.get("chaos") is not None else None
     window = _num(data.get("convergence_window", 10.0), "convergence_window", lo=0.0)
     sample = _num(data.get("sample_interval", 1.0), "sample_interval", lo=0.0, strict=True)
-    return Scenario(name, seed, duration, nodes, network, policy, prof_name, spec, faults,
-                    chaos, window, sample, dict(data))
+    return Scenario(
+        name,
+        seed,
+        duration,
+        nodes,
+        network,
+        policy,
+        prof_name,
+        spec,
+        faults,
+        chaos,
+        window,
+        sample,
+        dict(data),
+    )
 
 
 def _prefixed(prefix: str, err: ValidationError) -> tuple[str, str]:
     return (f"{prefix}.{err.field}" if err.field else prefix, err.reason)
 
 
-def _num(v: Any, where: str, lo: float | None = None, hi: float | None = None,
-         strict: bool = False) -> float:
+def _num(
+    v: Any, where: str, lo: float | None = None, hi: float | None = None, strict: bool = False
+) -> float:
     if v is None:
         raise ScenarioError(where, "missing")
     if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
@@ -192,8 +226,9 @@ def _nodes(data: Any) -> NodesConfig:
         data = {"count": data}
     if not isinstance(data, Mapping):
         raise ScenarioError("nodes", "must be a mapping with at least 'count'")
-    unknown = sorted(str(k) for k in data if k not in {"count", "dna", "zones", "labels",
-                                                          "start_spread"})
+    unknown = sorted(
+        str(k) for k in data if k not in {"count", "dna", "zones", "labels", "start_spread"}
+    )
     if unknown:
         raise ScenarioError(f"nodes.{unknown[0]}", "unknown field")
     count = _int(data.get("count"), "nodes.count", lo=1, hi=100_000)
@@ -217,15 +252,17 @@ def _nodes(data: Any) -> NodesConfig:
     if not isinstance(labels, Mapping):
         raise ScenarioError("nodes.labels", "must be a mapping")
     spread = _num(data.get("start_spread", 0.0), "nodes.start_spread", lo=0.0)
-    return NodesConfig(count, dict(dna), tuple(zones), {str(k): str(v) for k, v in labels.items()},
-                       spread)
+    return NodesConfig(
+        count, dict(dna), tuple(zones), {str(k): str(v) for k, v in labels.items()}, spread
+    )
 
 
 def _network(data: Any) -> NetworkConfig:
     if not isinstance(data, Mapping):
         raise ScenarioError("network", "must be a mapping")
-    unknown = sorted(str(k) for k in data if k not in {"latency_ms", "loss", "resolution_ms",
-                                                          "topology"})
+    unknown = sorted(
+        str(k) for k in data if k not in {"latency_ms", "loss", "resolution_ms", "topology"}
+    )
     if unknown:
         raise ScenarioError(f"network.{unknown[0]}", "unknown field")
     lat = data.get("latency_ms", {"mean": 1.0, "jitter": 0.5})
@@ -274,8 +311,10 @@ def _chaos(data: Any) -> ChaosConfig:
     unknown = sorted(str(k) for k in data if k not in {"faults", "quiet"})
     if unknown:
         raise ScenarioError(f"chaos.{unknown[0]}", "unknown field")
-    return ChaosConfig(_int(data.get("faults", 8), "chaos.faults", lo=0, hi=10_000),
-                       _num(data.get("quiet", 30.0), "chaos.quiet", lo=0.0))
+    return ChaosConfig(
+        _int(data.get("faults", 8), "chaos.faults", lo=0, hi=10_000),
+        _num(data.get("quiet", 30.0), "chaos.quiet", lo=0.0),
+    )
 
 
 def parse_target(v: Any, where: str) -> Target:
@@ -288,8 +327,9 @@ def parse_target(v: Any, where: str) -> Target:
         if k == "random":
             return Target("random", count=_int(n, f"{where}.random", lo=1))
         if k == "fraction":
-            return Target("fraction", fraction=_num(n, f"{where}.fraction", lo=0.0, hi=1.0,
-                                                     strict=True))
+            return Target(
+                "fraction", fraction=_num(n, f"{where}.fraction", lo=0.0, hi=1.0, strict=True)
+            )
     raise ScenarioError(where, "must be queen, all, a node id, {random: K} or {fraction: F}")
 
 
@@ -307,8 +347,20 @@ def _faults(items: Any, duration: float) -> tuple[Fault, ...]:
 
 
 def _fault(item: Mapping[str, Any], where: str, duration: float) -> list[Fault]:
-    known = {"at", "every", "from", "until", "action", "target", "groups", "count", "rate",
-             "duration", "spec", "label"}
+    known = {
+        "at",
+        "every",
+        "from",
+        "until",
+        "action",
+        "target",
+        "groups",
+        "count",
+        "rate",
+        "duration",
+        "spec",
+        "label",
+    }
     unknown = sorted(str(k) for k in item if k not in known)
     if unknown:
         raise ScenarioError(f"{where}.{unknown[0]}", "unknown field")

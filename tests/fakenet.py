@@ -99,8 +99,9 @@ class FakeNet:
                 continue
             if self.loss and self._rng.random() < self.loss:
                 continue
-            self._call(self.now + self.latency, rid,
-                       lambda node=node: node.on_signal(self.now, sig))
+            self._call(
+                self.now + self.latency, rid, lambda node=node: node.on_signal(self.now, sig)
+            )
 
     def run(self, until: float) -> None:
         while self._q and self._q[0][0] <= until:

@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
 import random
 
 import pytest
+from fakenet import FakeNet
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from aware import actions as A
 from aware.dna import DNA
 from aware.errors import RemoteProtocolError
-from aware.events import Shutdown, SignalReceived, Start, SubmitSpec, Tick
+from aware.events import Shutdown, Start, SubmitSpec, Tick
 from aware.node import Node, State
 from aware.params import LAN
 from aware.signals import Kind, Signal
 from aware.spec import parse_spec, template
-from fakenet import FakeNet
 
 BIG = DNA(cpu=16, memory_gb=64, disk_gb=1000)
 MID = DNA(cpu=8, memory_gb=16, disk_gb=200)
@@ -120,8 +121,11 @@ def test_a_frozen_queen_that_returns_steps_down() -> None:
     (new,) = net.queens()
     net.down.discard(old)
     # what the frozen node would read on resume: a beat of the new queen
-    beat = next(a.signal for _, nid, a in reversed(net.log)
-                if nid == new and isinstance(a, A.Emit) and a.signal.kind is Kind.QUEEN)
+    beat = next(
+        a.signal
+        for _, nid, a in reversed(net.log)
+        if nid == new and isinstance(a, A.Emit) and a.signal.kind is Kind.QUEEN
+    )
     acts = node.on_signal(3.0, beat)
     assert any(isinstance(a, A.Abdicate) for a in acts)
     assert node.state is State.WORKER and node.queen == new
@@ -258,16 +262,31 @@ def test_malformed_payloads_are_remote_errors() -> None:
 
 _payloads = st.dictionaries(
     st.sampled_from(["dna", "i", "r", "x", "sv", "t", "to", "v", "o", "spec"]),
-    st.one_of(st.none(), st.integers(-5, 5), st.floats(allow_nan=True), st.text(max_size=4),
-              st.lists(st.integers(0, 3), max_size=3),
-              st.dictionaries(st.text(max_size=2), st.integers(0, 64), max_size=3)),
+    st.one_of(
+        st.none(),
+        st.integers(-5, 5),
+        st.floats(allow_nan=True),
+        st.text(max_size=4),
+        st.lists(st.integers(0, 3), max_size=3),
+        st.dictionaries(st.text(max_size=2), st.integers(0, 64), max_size=3),
+    ),
     max_size=5,
 )
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.tuples(st.sampled_from(list(Kind)), st.sampled_from(["b", "c"]),
-                          st.integers(0, 50), _payloads, st.floats(0.0, 0.5)), max_size=25))
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(list(Kind)),
+            st.sampled_from(["b", "c"]),
+            st.integers(0, 50),
+            _payloads,
+            st.floats(0.0, 0.5),
+        ),
+        max_size=25,
+    )
+)
 def test_no_input_sequence_breaks_the_core(msgs: list) -> None:
     """Garbage from peers raises only RemoteProtocolError; the node keeps its invariants."""
     node = Node("a", MID, LAN, random.Random(0))
@@ -275,10 +294,8 @@ def test_no_input_sequence_breaks_the_core(msgs: list) -> None:
     node.on_start(now)
     for kind, sender, seq, payload, dt in msgs:
         now += dt
-        try:
+        with contextlib.suppress(RemoteProtocolError):
             node.on_signal(now, Signal(sender, kind, seq, now, 0.0, 1.0, payload))
-        except RemoteProtocolError:
-            pass
         if node.next_deadline <= now:
             node.on_tick(now)
         assert node.next_deadline > now or node.next_deadline == now  # never in the past

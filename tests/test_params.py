@@ -189,9 +189,7 @@ def test_with_overrides_either_validates_or_names_the_field(overrides: dict[str,
         assert err.field in FIELDS
         assert err.reason
     else:
-        assert all(
-            math.isfinite(v) and v > 0 for v in params.to_dict().values()
-        )
+        assert all(math.isfinite(v) and v > 0 for v in params.to_dict().values())
         assert params.queen_timeout > 0
 
 

@@ -75,12 +75,16 @@ def imported_modules(
                     yield node.lineno, f"{base}{sep}{alias.name}"
         elif isinstance(node, ast.Call) and node.args:
             func = node.func
-            name = func.id if isinstance(func, ast.Name) else (
-                func.attr if isinstance(func, ast.Attribute) else ""
+            name = (
+                func.id
+                if isinstance(func, ast.Name)
+                else (func.attr if isinstance(func, ast.Attribute) else "")
             )
             arg = node.args[0]
-            if name in ("__import__", "import_module") and isinstance(arg, ast.Constant) and (
-                isinstance(arg.value, str)
+            if (
+                name in ("__import__", "import_module")
+                and isinstance(arg, ast.Constant)
+                and (isinstance(arg.value, str))
             ):
                 yield node.lineno, arg.value
 
@@ -119,8 +123,13 @@ def core_violations(
     return found
 
 
-def cross_imports(source: str, forbidden_top: str, importer: str = "", is_package: bool = False,
-                  filename: str = "<string>") -> list[str]:
+def cross_imports(
+    source: str,
+    forbidden_top: str,
+    importer: str = "",
+    is_package: bool = False,
+    filename: str = "<string>",
+) -> list[str]:
     """Imports of the package ``forbidden_top`` (or its submodules) in ``source``."""
     tree = ast.parse(source, filename)
     return [

@@ -14,8 +14,11 @@ BASE: dict[str, Any] = {
     "name": "t",
     "seed": 3,
     "duration": 60,
-    "nodes": {"count": 30, "dna": {"cpu": [2, 4, 8, 16], "memory_gb": [4, 8, 16, 64],
-                                   "disk_gb": [50, 200, 1000]}, "zones": ["a", "b", "c"]},
+    "nodes": {
+        "count": 30,
+        "dna": {"cpu": [2, 4, 8, 16], "memory_gb": [4, 8, 16, 64], "disk_gb": [50, 200, 1000]},
+        "zones": ["a", "b", "c"],
+    },
     "network": {"latency_ms": {"mean": 1.0, "jitter": 0.5}, "loss": 0.01},
     "spec": {"template": "web"},
 }
@@ -54,11 +57,14 @@ def test_formation_and_failover_are_measured() -> None:
 
 def test_partition_fission_and_fusion_with_a_spec_change() -> None:
     spec3 = {"template": "web", "roles": {"frontend": {"count": 3}}}
-    s, sim = run(duration=80, faults=[
-        {"at": 10, "action": "partition", "groups": [0.6, 0.4]},
-        {"at": 20, "action": "spec", "spec": spec3, "target": "queen"},
-        {"at": 40, "action": "heal"},
-    ])
+    s, sim = run(
+        duration=80,
+        faults=[
+            {"at": 10, "action": "partition", "groups": [0.6, 0.4]},
+            {"at": 20, "action": "spec", "spec": spec3, "target": "queen"},
+            {"at": 40, "action": "heal"},
+        ],
+    )
     running = [sn for sn in sim.nodes if sn.running]
     queens = [sn.id for sn in running if sn.core.state is State.QUEEN]
     assert len(queens) == 1
@@ -70,10 +76,12 @@ def test_partition_fission_and_fusion_with_a_spec_change() -> None:
 
 
 def test_a_frozen_queen_is_replaced_and_steps_down_on_resume() -> None:
-    s, sim = run(faults=[
-        {"at": 10, "action": "freeze", "target": "queen"},
-        {"at": 20, "action": "resume", "target": "all"},
-    ])
+    s, sim = run(
+        faults=[
+            {"at": 10, "action": "freeze", "target": "queen"},
+            {"at": 20, "action": "resume", "target": "all"},
+        ]
+    )
     assert s["failover_s"]["n"] == 1
     assert s["failovers"][0]["cause"] == "freeze"
     assert s["invariant_violations"] == []
@@ -89,7 +97,7 @@ def test_joins_are_measured() -> None:
 
 
 def test_loss_of_a_holder_is_healed_in_time() -> None:
-    s, sim = run(faults=[{"at": 10, "action": "crash", "target": {"fraction": 0.2}}])
+    s, _sim = run(faults=[{"at": 10, "action": "crash", "target": {"fraction": 0.2}}])
     assert s["role_convergence_s"]["n"] >= 1
     assert s["role_convergence_s"]["max"] < 3.0
     assert s["invariant_violations"] == []
@@ -111,17 +119,26 @@ def test_an_unworkable_policy_is_caught_by_the_invariants() -> None:
 
 
 def test_sparse_topologies_work() -> None:
-    s, _ = run(network={"latency_ms": {"mean": 1.0, "jitter": 0.2}, "loss": 0.0,
-                        "topology": {"kind": "random_regular", "degree": 6}},
-               faults=[{"at": 10, "action": "crash", "target": "queen"}])
+    s, _ = run(
+        network={
+            "latency_ms": {"mean": 1.0, "jitter": 0.2},
+            "loss": 0.0,
+            "topology": {"kind": "random_regular", "degree": 6},
+        },
+        faults=[{"at": 10, "action": "crash", "target": "queen"}],
+    )
     assert s["failover_s"]["n"] == 1
     assert s["invariant_violations"] == []
 
 
 @pytest.mark.parametrize("seed", [11, 12, 13, 14, 15])
 def test_chaos_schedules_hold_the_invariants(seed: int) -> None:
-    s, sim = run(seed=seed, duration=120, nodes={**BASE["nodes"], "count": 20},
-                 chaos={"faults": 8, "quiet": 30})
+    s, sim = run(
+        seed=seed,
+        duration=120,
+        nodes={**BASE["nodes"], "count": 20},
+        chaos={"faults": 8, "quiet": 30},
+    )
     assert len(chaos_faults(sim.scenario)) >= 8
     assert s["invariant_violations"] == [], s["invariant_violations"]
 

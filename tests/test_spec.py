@@ -295,8 +295,12 @@ def test_parse_spec_fuzz_json(data: Any) -> None:
 @given(data=st.one_of(yaml_like, st.dictionaries(yaml_keys, roles_like, max_size=3)))
 def test_parse_spec_fuzz_yaml_keys(data: Any) -> None:
     """YAML mappings may have int, bool, null or float keys: still only SpecError."""
-    for candidate in (data, {"roles": data}, {"roles": {"db": data}},
-                      {"roles": {"db": {"count": 1, "requires": data}}}):
+    for candidate in (
+        data,
+        {"roles": data},
+        {"roles": {"db": data}},
+        {"roles": {"db": {"count": 1, "requires": data}}},
+    ):
         try:
             parse_spec(candidate)
         except SpecError as err:
@@ -394,8 +398,12 @@ def test_role_suitability(role: RoleSpec, dna: DNA, expected: float) -> None:
 # --------------------------------------------------------------------------- versioned specs
 
 
-@given(spec=specs, version=st.integers(min_value=1, max_value=2**62),
-       issued=st.floats(min_value=0, max_value=1e10), origin=short_text)
+@given(
+    spec=specs,
+    version=st.integers(min_value=1, max_value=2**62),
+    issued=st.floats(min_value=0, max_value=1e10),
+    origin=short_text,
+)
 def test_payload_round_trip(spec: ClusterSpec, version: int, issued: float, origin: str) -> None:
     vs = VersionedSpec(spec, version, issued, origin)
     assert vs.digest == spec.digest()

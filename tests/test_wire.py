@@ -251,8 +251,13 @@ def test_decode_fuzz_msgpack_structures(value: Any) -> None:
     check_decode(pack(value))
 
 
-@given(sig=signals, cut=st.integers(min_value=0), flips=st.lists(
-    st.tuples(st.integers(min_value=0), st.integers(min_value=0, max_value=255)), max_size=4))
+@given(
+    sig=signals,
+    cut=st.integers(min_value=0),
+    flips=st.lists(
+        st.tuples(st.integers(min_value=0), st.integers(min_value=0, max_value=255)), max_size=4
+    ),
+)
 def test_decode_fuzz_damaged_signals(sig: Signal, cut: int, flips: list[tuple[int, int]]) -> None:
     """Valid encodings truncated or with bytes overwritten."""
     data = bytearray(encode(sig))
