@@ -7,6 +7,7 @@ its peers from their presence signals.
 
 from __future__ import annotations
 
+import functools
 import math
 import sys
 from collections.abc import Mapping
@@ -67,13 +68,17 @@ class DNA:
             raise ValidationError("dna.labels", "must map strings to strings")
         if not isinstance(zone, str):
             raise ValidationError("dna.zone", "must be a string")
-        return cls(
-            cpu=data.get("c", 1.0),
-            memory_gb=data.get("m", 1.0),
-            disk_gb=data.get("d", 10.0),
-            labels=dict(labels),
-            zone=zone,
+        key = (
+            data.get("c", 1.0),
+            data.get("m", 1.0),
+            data.get("d", 10.0),
+            zone,
+            tuple(sorted(labels.items())),
         )
+        try:
+            return _cached_dna(key)
+        except TypeError:  # an unhashable trait value: let the constructor explain
+            return cls(cpu=key[0], memory_gb=key[1], disk_gb=key[2], labels=dict(labels), zone=zone)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], where: str = "dna") -> DNA:
@@ -96,3 +101,10 @@ class DNA:
             )
         except ValidationError as err:
             raise err.within(where) from None
+
+
+@functools.lru_cache(maxsize=4096)
+def _cached_dna(key: tuple[Any, Any, Any, str, tuple[tuple[str, str], ...]]) -> DNA:
+    """DNA is immutable: a colony of N nodes parses N^2 summaries, only N distinct ones."""
+    cpu, mem, disk, zone, labels = key
+    return DNA(cpu=cpu, memory_gb=mem, disk_gb=disk, labels=dict(labels), zone=zone)

@@ -46,7 +46,7 @@ from aware.thresholds import (
 )
 
 INF = float("inf")
-QUEEN_KINDS = (Kind.QUEEN,)
+RANK_CAP = 16  # ranks past demand + 16 have thresholds 2^16 times the best: never chosen
 
 
 class State(StrEnum):
@@ -555,7 +555,7 @@ class Node:
             unmet = True
             since = self._demand_since.setdefault(rs.name, now)
             stimulus = p.role_stimulus_rate * (now - since)
-            rank = self._idle_rank(rs, now)
+            rank = self._idle_rank(rs, now, demand + RANK_CAP)
             theta = ranked_threshold(p.theta_role, p.theta_growth, rank - demand + 1)
             if self._rng.random() < response_probability(stimulus, theta, p.response_exponent):
                 self._change_role(rs.name, now, out, reason="demand")
@@ -614,22 +614,24 @@ class Node:
                 rank += 1
         return rank
 
-    def _idle_rank(self, rs: RoleSpec, now: float) -> int:
-        """Rank of this node among idle eligible fresh peers for ``rs`` (0: best)."""
+    def _idle_rank(self, rs: RoleSpec, now: float, cap: int) -> int:
+        """Rank of this node among idle eligible fresh peers for ``rs`` (0: best),
+        counted up to ``cap``: beyond it the response probability is negligible."""
         stamp = (self.peers.version, self.spec.digest if self.spec else "")
         cached = self._rank_cache.get(rs.name)
         if cached is not None and cached[0] == stamp:
-            return cached[1]
+            return min(cached[1], cap)
         mine = self._merit(rs, self.id, self.dna, self.experience(rs.name, now), False)
         rank = 0
+        requires = rs.requires
         for peer in self.peers.peers.values():
-            if peer.role is not None or peer.stale(now):
-                continue
-            if not rs.requires.met_by(peer.dna):
+            if peer.role is not None or not requires.met_by(peer.dna) or peer.stale(now):
                 continue
             x = peer.experience.get(rs.name, 0.0)
             if self._merit(rs, peer.id, peer.dna, x, False) > mine:
                 rank += 1
+                if rank >= cap:
+                    break
         self._rank_cache[rs.name] = (stamp, rank)
         return rank
 

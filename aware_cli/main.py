@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -36,7 +37,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         code: int = args.func(args)
+        sys.stdout.flush()  # a closed pipe shows up here rather than at interpreter exit
         return code
+    except BrokenPipeError:
+        # The reader went away (`aware ... --json | head`): stop quietly. Point stdout at
+        # devnull so the final flush at exit cannot fail again (see the Python docs on SIGPIPE).
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE, what a shell reports for a command killed by the pipe
     except ValidationError as err:
         print(
             f"aware: error: {err.field}: {err.reason}" if err.field else f"aware: error: {err}",

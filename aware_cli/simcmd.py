@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import copy
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -11,6 +12,7 @@ from typing import Any
 
 import yaml
 
+from aware.errors import ValidationError
 from aware_cli.output import Progress, format_summary
 from sim import run as simrun
 
@@ -65,8 +67,21 @@ def _overrides(pairs: list[str]) -> dict[str, Any]:
     return dict(simrun.parse_assignment(p) for p in pairs)
 
 
+def _check_plot_path(path: str) -> None:
+    """Fail before the run, not after it, if the plot cannot be written."""
+    p = Path(path)
+    if p.suffix.lower() != ".png":
+        raise ValidationError("--plot", f"{p} must end in .png")
+    if not p.parent.is_dir():
+        raise ValidationError("--plot", f"directory {p.parent} does not exist")
+    if p.is_dir():
+        raise ValidationError("--plot", f"{p} is a directory")
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     scenario = simrun.build(args.scenario, seed=args.seed, overrides=_overrides(args.set))
+    if args.plot:
+        _check_plot_path(args.plot)
     show = args.progress or (sys.stderr.isatty() and not args.json)
     progress = Progress(scenario.duration, scenario.name) if show else None
     summary, sim = simrun.run(scenario, progress=progress)
@@ -99,7 +114,7 @@ def _chaos_one(base: dict[str, Any], seed: int) -> dict[str, Any]:
 
 
 def cmd_chaos(args: argparse.Namespace) -> int:
-    base = simrun.read_raw(args.scenario) if args.scenario else dict(CHAOS_BASE)
+    base = simrun.read_raw(args.scenario) if args.scenario else copy.deepcopy(CHAOS_BASE)
     base.setdefault("chaos", {"faults": 8, "quiet": 30})
     simrun.set_path(base, "nodes.count", args.nodes)
     if args.duration is not None:
@@ -108,9 +123,12 @@ def cmd_chaos(args: argparse.Namespace) -> int:
         simrun.set_path(base, "chaos.faults", args.faults)
     simrun.build(base)  # validate before spending time
     out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
     scen_file = out / f"chaos-{args.nodes}.yaml"
-    scen_file.write_text(yaml.safe_dump(base, sort_keys=False))
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        scen_file.write_text(yaml.safe_dump(base, sort_keys=False), encoding="utf-8")
+    except OSError as err:
+        raise ValidationError("--out", f"cannot write to {out}: {err.strerror or err}") from None
     seeds = [args.seed + i for i in range(args.schedules)]
     t0 = time.perf_counter()
     progress = Progress(len(seeds), "chaos", unit="schedules") if sys.stderr.isatty() else None

@@ -41,9 +41,11 @@ def parse_assignment(text: str) -> tuple[str, Any]:
 def read_raw(path: str | Path) -> dict[str, Any]:
     p = Path(path)
     try:
-        data = yaml.safe_load(p.read_text())
+        data = yaml.safe_load(p.read_text(encoding="utf-8"))
     except OSError as err:
         raise ScenarioError("file", f"cannot read {p}: {err.strerror or err}") from None
+    except UnicodeDecodeError:
+        raise ScenarioError("file", f"{p} is not valid UTF-8") from None
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""

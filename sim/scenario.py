@@ -125,9 +125,11 @@ def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a scenario file."""
     p = Path(path)
     try:
-        text = p.read_text()
+        text = p.read_text(encoding="utf-8")
     except OSError as err:
         raise ScenarioError("file", f"cannot read {p}: {err.strerror or err}") from None
+    except UnicodeDecodeError:
+        raise ScenarioError("file", f"{p} is not valid UTF-8") from None
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as err:
@@ -164,15 +166,10 @@ def parse_scenario(data: Any) -> Scenario:
     seed = _int(data.get("seed", 0), "seed", lo=0)
     duration = _num(data.get("duration"), "duration", lo=0.0, strict=True)
     nodes = _nodes(data.get("nodes"))
-    network = _network(data.get("network", {}) or {})
-    prof_name, policy = _policy(data.get("policy", {}) or {})
-    spec = None
-    if data.get("spec") is not None:
-        try:
-            spec = parse_spec(data["spec"])
-        except ValidationError as err:
-            raise ScenarioError(*_prefixed("spec", err)) from None
-    faults = _faults(data.get("faults", []) or [], duration)
+    network = _network(_opt(data, "network", {}))
+    prof_name, policy = _policy(_opt(data, "policy", {}))
+    spec = _spec(data["spec"], "spec") if data.get("spec") is not None else None
+    faults = _faults(_opt(data, "faults", []), duration)
     chaos = _chaos(data["chaos"]) if data.get("chaos") is not None else None
     window = _num(data.get("convergence_window", 10.0), "convergence_window", lo=0.0)
     sample = _num(data.get("sample_interval", 1.0), "sample_interval", lo=0.0, strict=True)
@@ -197,13 +194,41 @@ def _prefixed(prefix: str, err: ValidationError) -> tuple[str, str]:
     return (f"{prefix}.{err.field}" if err.field else prefix, err.reason)
 
 
+def _opt(data: Mapping[str, Any], key: str, default: Any) -> Any:
+    """``data[key]``, or ``default`` if it is missing or null: only None means "default"."""
+    v = data.get(key)
+    return default if v is None else v
+
+
+def _spec(v: Any, where: str) -> ClusterSpec:
+    try:
+        return parse_spec(v)
+    except ValidationError as err:
+        if not isinstance(v, Mapping):  # parse_spec names the whole spec "spec"
+            raise ScenarioError(where, err.reason) from None
+        raise ScenarioError(*_prefixed(where, err)) from None
+
+
+def _finite(v: Any) -> bool:
+    """A finite number that fits in a float (bools are not numbers here)."""
+    if isinstance(v, bool) or not isinstance(v, int | float):
+        return False
+    try:
+        return math.isfinite(v)
+    except OverflowError:  # an int beyond float range
+        return False
+
+
 def _num(
     v: Any, where: str, lo: float | None = None, hi: float | None = None, strict: bool = False
 ) -> float:
     if v is None:
         raise ScenarioError(where, "missing")
-    if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+    if isinstance(v, bool) or not isinstance(v, int | float):
         raise ScenarioError(where, f"must be a number, got {v!r}")
+    if not _finite(v):
+        got = f"got {v!r}" if isinstance(v, float) else "got an integer beyond float range"
+        raise ScenarioError(where, f"must be a finite number, {got}")
     if lo is not None and (v < lo or (strict and v == lo)):
         raise ScenarioError(where, f"must be {'>' if strict else '>='} {lo}, got {v!r}")
     if hi is not None and v > hi:
@@ -232,7 +257,7 @@ def _nodes(data: Any) -> NodesConfig:
     if unknown:
         raise ScenarioError(f"nodes.{unknown[0]}", "unknown field")
     count = _int(data.get("count"), "nodes.count", lo=1, hi=100_000)
-    dna = data.get("dna", {}) or {}
+    dna = _opt(data, "dna", {})
     if not isinstance(dna, Mapping):
         raise ScenarioError("nodes.dna", "must be a mapping of trait to value or list of values")
     for trait, values in dna.items():
@@ -243,12 +268,12 @@ def _nodes(data: Any) -> NodesConfig:
             raise ScenarioError(f"nodes.dna.{trait}", "needs at least one value")
         for c in choices:
             _num(c, f"nodes.dna.{trait}", lo=0.0, strict=True)
-    zones = data.get("zones", []) or []
+    zones = _opt(data, "zones", [])
     if isinstance(zones, int) and not isinstance(zones, bool):
         zones = [f"z{i}" for i in range(zones)]
     if not isinstance(zones, list) or not all(isinstance(z, str) for z in zones):
         raise ScenarioError("nodes.zones", "must be a list of zone names or a number of zones")
-    labels = data.get("labels", {}) or {}
+    labels = _opt(data, "labels", {})
     if not isinstance(labels, Mapping):
         raise ScenarioError("nodes.labels", "must be a mapping")
     spread = _num(data.get("start_spread", 0.0), "nodes.start_spread", lo=0.0)
@@ -365,7 +390,7 @@ def _fault(item: Mapping[str, Any], where: str, duration: float) -> list[Fault]:
     if unknown:
         raise ScenarioError(f"{where}.{unknown[0]}", "unknown field")
     action = item.get("action")
-    if action not in ACTIONS:
+    if not isinstance(action, str) or action not in ACTIONS:
         raise ScenarioError(f"{where}.action", f"must be one of {', '.join(sorted(ACTIONS))}")
     target = None
     if action in TARGETED:
@@ -384,10 +409,7 @@ def _fault(item: Mapping[str, Any], where: str, duration: float) -> list[Fault]:
         dur = _num(item.get("duration"), f"{where}.duration", lo=0.0, strict=True)
     spec = None
     if action == "spec":
-        try:
-            spec = parse_spec(item.get("spec"))
-        except ValidationError as err:
-            raise ScenarioError(*_prefixed(f"{where}.spec", err)) from None
+        spec = _spec(item.get("spec"), f"{where}.spec")
         target = parse_target(item.get("target", "queen"), f"{where}.target")
     label = str(item.get("label", ""))
     if "every" in item:
@@ -408,6 +430,8 @@ def _groups(v: Any, where: str) -> tuple[Any, ...]:
     if not isinstance(v, list) or len(v) < 2:
         raise ScenarioError(where, "must list at least two groups (fractions or node id lists)")
     if all(isinstance(g, int | float) and not isinstance(g, bool) for g in v):
+        if not all(_finite(g) for g in v):
+            raise ScenarioError(where, "fractions must be finite numbers")
         if any(g <= 0 for g in v) or abs(sum(v) - 1.0) > 1e-6:
             raise ScenarioError(where, "fractions must be positive and sum to 1")
         return tuple(float(g) for g in v)
