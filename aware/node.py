@@ -27,6 +27,7 @@ The rules, in one place:
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from enum import StrEnum
 from typing import Any
 
@@ -46,6 +47,7 @@ from aware.thresholds import (
 )
 
 INF = float("inf")
+QUIET: tuple[A.Action, ...] = ()  # returned when an event changed nothing but timestamps
 RANK_CAP = 16  # ranks past demand + 16 have thresholds 2^16 times the best: never chosen
 
 
@@ -96,7 +98,7 @@ class Node:
         self._last_beat = -INF
         self._demand_since: dict[str, float] = {}
         self._exp: dict[str, tuple[float, float]] = {}  # role -> (experience, as of)
-        self._rank_cache: dict[str, tuple[tuple[int, str], int]] = {}
+        self._rank_cache: dict[str, tuple[tuple[int, str], int, float]] = {}
         self._deadline: float | None = INF
 
     # ------------------------------------------------------------------ public API
@@ -115,7 +117,7 @@ class Node:
     def alive(self) -> bool:
         return self._running
 
-    def handle(self, event: Event) -> list[A.Action]:
+    def handle(self, event: Event) -> Sequence[A.Action]:
         """Feed one event; returns the actions the driver must carry out, in order."""
         if isinstance(event, SignalReceived):
             return self.on_signal(event.now, event.signal)
@@ -188,23 +190,30 @@ class Node:
         self._deadline = INF
         return out
 
-    def on_signal(self, now: float, sig: Signal) -> list[A.Action]:
+    def on_signal(self, now: float, sig: Signal) -> Sequence[A.Action]:
         if not self._running or sig.sender == self.id:
             return []
         kind = sig.kind
-        if kind is Kind.PRESENCE or kind is Kind.ROLE:
-            # Fast path, the bulk of all traffic: a known peer beats with nothing new.
+        if kind is Kind.PRESENCE or kind is Kind.ROLE or kind is Kind.QUEEN:
+            # Fast path, the bulk of all traffic: a known peer (or the queen this node
+            # already follows) beats with nothing new. Only timestamps move, and they
+            # only move deadlines later, which may stay early (see next_deadline).
             peer = self.peers.peers.get(sig.sender)
             if (
                 peer is not None
                 and sig.payload == peer.payload
                 and (sig.incarnation, sig.seq) > peer.stamp
+                and (kind is not Kind.QUEEN or (sig.sender == self.queen
+                                                and self.state is State.WORKER))
             ):
                 peer.last_seen = now
                 peer.expires_at = now + self._expiry_beats * peer.interval
                 peer.stamp = (sig.incarnation, sig.seq)
                 peer.kind = kind
-                return []
+                if kind is Kind.QUEEN:
+                    self._queens[sig.sender] = (now, peer.term, peer.fitness)
+                    self._queen_until = now + self._timeout
+                return QUIET
         out: list[A.Action] = []
         try:
             if kind is Kind.PRESENCE or kind is Kind.ROLE:
@@ -568,14 +577,19 @@ class Node:
         """Switch from ``held`` to a short role that no idle node can fill, when an idle
         node can take over ``held``: the colony reaches the fill a matching would give."""
         p = self.params
+        watching = False
         for rs in spec.roles:
             if rs.name == held.name or not rs.requires.met_by(self.dna):
                 continue
             demand = rs.count - self._holders(rs.name)
-            if demand <= 0 or self._idle_eligible(rs, now) > 0:
+            if demand <= 0:
+                continue
+            if self._idle_eligible(rs, now) > 0:
+                watching = True  # idle nodes should fill it; look again if they go quiet
                 continue
             if self._idle_eligible(held, now) == 0:
-                return False  # nobody could take over my role
+                watching = True  # nobody could take over my role, for now
+                continue
             since = self._demand_since.setdefault(rs.name, now)
             stimulus = p.role_stimulus_rate * (now - since)
             rank = self._switch_rank(spec, rs, now)
@@ -584,7 +598,7 @@ class Node:
                 self._change_role(rs.name, now, out, reason=f"switch from {held.name}")
                 return False
             return True
-        return False
+        return watching
 
     def _idle_eligible(self, rs: RoleSpec, now: float) -> int:
         """Idle, fresh nodes (this one included) that meet ``rs``'s requirements."""
@@ -617,9 +631,11 @@ class Node:
     def _idle_rank(self, rs: RoleSpec, now: float, cap: int) -> int:
         """Rank of this node among idle eligible fresh peers for ``rs`` (0: best),
         counted up to ``cap``: beyond it the response probability is negligible."""
+        # peers also drop out of the count by going stale, which changes no version:
+        # a cached rank is good for one role tick at most
         stamp = (self.peers.version, self.spec.digest if self.spec else "")
         cached = self._rank_cache.get(rs.name)
-        if cached is not None and cached[0] == stamp:
+        if cached is not None and cached[0] == stamp and now - cached[2] < self.params.role_tick:
             return min(cached[1], cap)
         mine = self._merit(rs, self.id, self.dna, self.experience(rs.name, now), False)
         rank = 0
@@ -632,7 +648,7 @@ class Node:
                 rank += 1
                 if rank >= cap:
                     break
-        self._rank_cache[rs.name] = (stamp, rank)
+        self._rank_cache[rs.name] = (stamp, rank, now)
         return rank
 
     def _change_role(

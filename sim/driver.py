@@ -13,7 +13,7 @@ import logging
 import math
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -24,7 +24,7 @@ import simpy
 from aware import actions as A
 from aware.dna import DNA
 from aware.errors import RemoteProtocolError
-from aware.node import Node, State
+from aware.node import QUIET, Node, State
 from aware.signals import Signal
 from aware.spec import ClusterSpec
 from aware.wire import encode
@@ -72,7 +72,6 @@ class Simulation:
         self.nodes: list[SimNode] = []
         self.by_id: dict[str, SimNode] = {}
         self.sent: list[int] = []
-        self.recv: list[int] = []
         self.sent_total = 0
         self.recv_total = 0
         self.bytes_total = 0
@@ -107,7 +106,6 @@ class Simulation:
         self.net.add_node()
         self.net.set_alive(idx, False)
         self.sent.append(0)
-        self.recv.append(0)
         self._at(start_at, self._start, sn, cause)
         return sn
 
@@ -134,7 +132,7 @@ class Simulation:
         ev = self.env.timeout(max(delay, 0.0))
         ev.callbacks.append(lambda _ev: fn(*args))
 
-    def _feed(self, sn: SimNode, acts: list[A.Action], now: float) -> None:
+    def _feed(self, sn: SimNode, acts: Sequence[A.Action], now: float) -> None:
         """Carry out ``acts`` of ``sn`` and make sure it wakes at its deadline."""
         for act in acts:
             if type(act) is A.Emit:
@@ -195,26 +193,28 @@ class Simulation:
     def _deliver(self, members: list[int], sig: Signal, _ev: object) -> None:
         now = self.env.now
         nodes = self.nodes
-        recv = self.recv
+        received = 0
         for j in members:
             sn = nodes[j]
             status = sn.status
-            if status == UP:
-                recv[j] += 1
+            if status is UP:
+                received += 1
                 try:
                     acts = sn.core.on_signal(now, sig)
                 except RemoteProtocolError:
                     self.dropped += 1
                     continue
+                if acts is QUIET:
+                    continue  # nothing but timestamps changed: no deadline came closer
                 if acts:
                     self._feed(sn, acts, now)
                 else:
                     d = sn.core.next_deadline
                     if d < sn.wake_at:
                         self._schedule_wake(sn, d, now)
-            elif status == FROZEN:
+            elif status is FROZEN:
                 sn.pending.append(sig)
-        self.recv_total += len(members)
+        self.recv_total += received
 
     # ------------------------------------------------------------------ faults
 
