@@ -96,6 +96,7 @@ class Node:
         self._next_spec = INF
         self._repair_at = INF
         self._last_beat = -INF
+        self._last_payload: dict[str, Any] = {}
         self._demand_since: dict[str, float] = {}
         self._exp: dict[str, tuple[float, float]] = {}  # role -> (experience, as of)
         self._rank_cache: dict[str, tuple[tuple[int, str], int, float]] = {}
@@ -201,10 +202,12 @@ class Node:
             peer = self.peers.peers.get(sig.sender)
             if (
                 peer is not None
-                and sig.payload == peer.payload
+                and (sig.payload is peer.payload or sig.payload == peer.payload)
                 and (sig.incarnation, sig.seq) > peer.stamp
-                and (kind is not Kind.QUEEN or (sig.sender == self.queen
-                                                and self.state is State.WORKER))
+                and (
+                    kind is not Kind.QUEEN
+                    or (sig.sender == self.queen and self.state is State.WORKER)
+                )
             ):
                 peer.last_seen = now
                 peer.expires_at = now + self._expiry_beats * peer.interval
@@ -297,7 +300,11 @@ class Node:
         self._last_beat = now
         self._next_beat = now + self._beat_interval()
         self._deadline = None
-        return self._emit(kind, now, self._liveness_payload(now))
+        payload = self._liveness_payload(now)
+        if payload == self._last_payload:
+            payload = self._last_payload  # the same object: receivers compare by identity
+        self._last_payload = payload
+        return self._emit(kind, now, payload)
 
     def _emit(self, kind: Kind, now: float, payload: dict[str, Any]) -> A.Emit:
         self._seq += 1
@@ -326,6 +333,10 @@ class Node:
             for qid, (seen, _t, _f) in list(self._queens.items()):
                 if seen + self._timeout <= now:
                     del self._queens[qid]
+                    # a queen whose pheromone has faded is gone: so is her role
+                    if self.peers.remove(qid) is not None:
+                        out.append(A.PeerLost(qid, "expired"))
+                        self._wake_roles(now)
             if self.queen is not None and self.queen != self.id and self.queen not in self._queens:
                 self._absent_since = self._queen_until
                 self._set_view(None, now, out)
@@ -719,17 +730,28 @@ class Node:
     # ------------------------------------------------------------------ deadline
 
     def _compute_deadline(self) -> float:
-        if not self.alive:
+        if not self._running:
             return INF
-        d = min(self._next_beat, self.peers.next_sweep, self._next_role, self._repair_at)
-        if self.spec is not None:
-            d = min(d, self._next_spec)
-        if self.state is State.CANDIDATE:
-            d = min(d, self._candidate_until)
-        if self.queen is None and self.state is State.WORKER:
-            d = min(d, self._next_select)
-        elif self.queen is not None and self.queen != self.id:
-            d = min(d, self._queen_until)
-        for _seen, (until, _f) in self._candidates.items():
-            d = min(d, until)
+        d = self._next_beat
+        peers = self.peers
+        for t in (peers.next_sweep, self._next_role, self._repair_at, self._next_spec):
+            if t < d:
+                d = t
+        state = self.state
+        if state is State.CANDIDATE and self._candidate_until < d:
+            d = self._candidate_until
+        queen = self.queen
+        if queen is None:
+            if state is State.WORKER and self._next_select < d:
+                d = self._next_select
+        elif queen != self.id and self._queen_until < d:
+            d = self._queen_until
+        for until, _f in self._candidates.values():
+            if until < d:
+                d = until
         return d
+
+    def refresh_deadline(self) -> float:
+        """Recompute :attr:`next_deadline` exactly (it may have been left early)."""
+        self._deadline = self._compute_deadline()
+        return self._deadline

@@ -91,6 +91,7 @@ class PeerTable:
         "fast_cut",
         "holders",
         "peers",
+        "slow_period",
         "version",
     )
 
@@ -102,6 +103,7 @@ class PeerTable:
         # Two sweep lanes: fast-beating peers (queen, holders) are few and checked
         # often; the many slow idle peers are scanned only when one of them may expire.
         self.fast_cut = fast_cut
+        self.slow_period = 2.0 * fast_cut
         self._fast: set[str] = set()
         self._next_fast = float("inf")
         self._next_slow = float("inf")
@@ -156,7 +158,8 @@ class PeerTable:
         role_changed = peer.role != role
         if role_changed:
             self._set_role(peer, role)
-        if interval <= self.fast_cut:
+        if interval <= self.fast_cut and kind != "queen":
+            # (the queen's death is noticed by its decaying pheromone, not by a sweep)
             self._fast.add(sender)
             if expires_at < self._next_fast:
                 self._next_fast = expires_at
@@ -187,25 +190,29 @@ class PeerTable:
 
     @property
     def next_sweep(self) -> float:
-        return min(self._next_fast, self._next_slow)
+        """When a sweep is needed. Idle peers get a slack of ``fast_cut``: their sweep
+        usually rides on a wake the node has anyway (see :meth:`sweep`)."""
+        slow = self._next_slow + self.slow_period
+        return self._next_fast if self._next_fast < slow else slow
 
     def sweep(self, now: float) -> list[str]:
         """Remove and return the peers whose expiry has passed."""
         gone: list[str] = []
         peers = self.peers
         if now >= self._next_slow:
-            gone = [p.id for p in peers.values() if p.expires_at <= now]
+            soonest = float("inf")
+            fast = self._fast
+            for p in peers.values():
+                exp = p.expires_at
+                if exp <= now:
+                    gone.append(p.id)
+                elif exp < soonest and p.id not in fast:
+                    soonest = exp
             for pid in gone:
                 self.remove(pid)
-            # idle peers are checked at most once per fast_cut: their death is news
+            # idle peers are checked at most every slow_period: their death is news
             # for nobody's role, so a little lateness buys far fewer scans
-            self._next_slow = max(
-                now + self.fast_cut,
-                min(
-                    (p.expires_at for p in peers.values() if p.id not in self._fast),
-                    default=float("inf"),
-                ),
-            )
+            self._next_slow = max(now + self.slow_period, soonest)
         if now >= self._next_fast:
             fast_gone = [pid for pid in self._fast if peers[pid].expires_at <= now]
             for pid in fast_gone:

@@ -158,6 +158,8 @@ class Simulation:
         sn.wake_at = INF
         d = sn.core.next_deadline
         if d <= now:
+            d = sn.core.refresh_deadline()  # often a deadline left early: nothing is due
+        if d <= now:
             self._feed(sn, sn.core.on_tick(now), now)
             d = sn.core.next_deadline
             if d <= now:  # a core that asks for the same instant again would spin
@@ -177,18 +179,26 @@ class Simulation:
             return
         lat, ok = self.net.sample(n, hops)
         res = self.scenario.network.resolution
-        slots = np.ceil((now + lat) / res).astype(np.int64)
-        buckets: dict[int, list[int]] = {}
-        delivered = 0
-        for j, s, k in zip(peers.tolist(), slots.tolist(), ok.tolist(), strict=True):
-            if k:
-                buckets.setdefault(s, []).append(j)
-                delivered += 1
+        slots = np.ceil((now + lat[ok]) / res).astype(np.int64)
+        targets = peers[ok]
+        delivered = len(targets)
         self.lost_total += n - delivered
+        if delivered == 0:
+            return
+        # group the copies by arrival slot: one simulator event per slot
+        order = np.argsort(slots, kind="stable")
+        slots = slots[order]
+        targets = targets[order]
+        cuts = np.flatnonzero(slots[1:] != slots[:-1]) + 1
+        starts = [0, *cuts.tolist()]
+        ends = [*starts[1:], delivered]
+        slot_list = slots[starts].tolist()
+        target_list = targets.tolist()
         env = self.env
-        for s, members in buckets.items():
-            ev = env.timeout(max(s * res - now, 0.0))
-            ev.callbacks.append(partial(self._deliver, members, sig))
+        deliver = self._deliver
+        for slot, a, b in zip(slot_list, starts, ends, strict=True):
+            ev = env.timeout(max(slot * res - now, 0.0))
+            ev.callbacks.append(partial(deliver, target_list[a:b], sig))
 
     def _deliver(self, members: list[int], sig: Signal, _ev: object) -> None:
         now = self.env.now
