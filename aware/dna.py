@@ -44,7 +44,7 @@ class DNA:
 
     def fitness(self) -> float:
         """Fitness to rule: more cores and memory make a better queen (log-scaled)."""
-        return round(math.log2(1.0 + self.cpu) + 0.5 * math.log2(1.0 + self.memory_gb), 6)
+        return _fitness(self.cpu, self.memory_gb)
 
     def summary(self) -> dict[str, Any]:
         """The compact form carried in presence signals."""
@@ -58,6 +58,16 @@ class DNA:
     @classmethod
     def from_summary(cls, data: Mapping[str, Any]) -> DNA:
         """Inverse of :meth:`summary`; raises ValidationError on malformed input."""
+        fast_key = None
+        if type(data) is dict and "l" not in data:
+            # fast path for the common unlabelled summary; DNA is immutable, so a colony
+            # of N nodes that parses N^2 summaries builds only N distinct objects
+            vals = (data.get("c", 1.0), data.get("m", 1.0), data.get("d", 10.0), data.get("z", ""))
+            if all(type(v) in (int, float, str) for v in vals):
+                fast_key = tuple((type(v), v) for v in vals)
+                hit = _SUMMARIES.get(fast_key)
+                if hit is not None:
+                    return hit
         if not isinstance(data, Mapping):
             raise ValidationError("dna", "must be a mapping")
         labels = data.get("l", {})
@@ -76,9 +86,14 @@ class DNA:
             tuple(sorted(labels.items())),
         )
         try:
-            return _cached_dna(key)
+            dna = _cached_dna(key)
         except TypeError:  # an unhashable trait value: let the constructor explain
             return cls(cpu=key[0], memory_gb=key[1], disk_gb=key[2], labels=dict(labels), zone=zone)
+        if fast_key is not None:
+            if len(_SUMMARIES) >= 4096:
+                _SUMMARIES.clear()
+            _SUMMARIES[fast_key] = dna
+        return dna
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], where: str = "dna") -> DNA:
@@ -103,8 +118,16 @@ class DNA:
             raise err.within(where) from None
 
 
+_SUMMARIES: dict[tuple[tuple[type, Any], ...], DNA] = {}
+
+
 @functools.lru_cache(maxsize=4096)
 def _cached_dna(key: tuple[Any, Any, Any, str, tuple[tuple[str, str], ...]]) -> DNA:
     """DNA is immutable: a colony of N nodes parses N^2 summaries, only N distinct ones."""
     cpu, mem, disk, zone, labels = key
     return DNA(cpu=cpu, memory_gb=mem, disk_gb=disk, labels=dict(labels), zone=zone)
+
+
+@functools.lru_cache(maxsize=4096)
+def _fitness(cpu: float, memory_gb: float) -> float:
+    return round(math.log2(1.0 + cpu) + 0.5 * math.log2(1.0 + memory_gb), 6)

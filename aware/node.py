@@ -96,6 +96,7 @@ class Node:
         self._next_spec = INF
         self._repair_at = INF
         self._last_beat = -INF
+        self._idle_iv = params.idle_beat
         self._last_payload: dict[str, Any] = {}
         self._demand_since: dict[str, float] = {}
         self._exp: dict[str, tuple[float, float]] = {}  # role -> (experience, as of)
@@ -271,7 +272,12 @@ class Node:
             return p.queen_beat
         if self.role is not None:
             return p.holder_beat
-        return p.idle_interval(len(self.peers) + 1)
+        n = len(self.peers) + 1
+        current = self._idle_iv
+        # hysteresis: keep the advertised interval while the colony drifts by ~10%
+        if not p.idle_interval(int(n * 0.9)) <= current <= p.idle_interval(int(n * 1.1) + 1):
+            current = self._idle_iv = p.idle_interval(n)
+        return current
 
     def _liveness_payload(self, now: float) -> dict[str, Any]:
         interval = self._beat_interval()

@@ -78,7 +78,13 @@ class PolicyParams:
 
     def idle_interval(self, colony_size: int) -> float:
         """Beat interval of an idle node in a colony of ``colony_size`` nodes."""
-        return max(self.idle_beat, float(math.ceil(colony_size / self.presence_budget)))
+        ideal = colony_size / self.presence_budget
+        # round up to a "nice" step (1, 2, 5, 10, 20, 50 ... s) so that the advertised
+        # interval stays put while the colony's size drifts by a node or two
+        step = 1.0
+        while step < ideal:
+            step = step * 2.5 if str(step).startswith("2") else step * 2.0
+        return max(self.idle_beat, step)
 
     def spec_interval(self, colony_size: int) -> float:
         """Mean re-emission interval of the spec by each holder."""

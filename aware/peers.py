@@ -165,7 +165,7 @@ class PeerTable:
                 self._next_fast = expires_at
         else:
             self._fast.discard(sender)
-            if expires_at < self._next_slow:
+            if expires_at < self._next_slow and kind != "queen":
                 self._next_slow = expires_at
         return peer, is_new, role_changed
 
@@ -206,7 +206,7 @@ class PeerTable:
                 exp = p.expires_at
                 if exp <= now:
                     gone.append(p.id)
-                elif exp < soonest and p.id not in fast:
+                elif exp < soonest and p.id not in fast and p.kind != "queen":
                     soonest = exp
             for pid in gone:
                 self.remove(pid)

@@ -26,10 +26,10 @@ def experience(x0: float, doing: bool, dt: float, learn: float, forget: float) -
     return min(1.0, max(0.0, x))
 
 
-EXPERIENCE_LEVELS = 20
+EXPERIENCE_LEVELS = 10
 
 
 def experience_level(x: float) -> float:
-    """Experience quantised to 1/20 steps, so every node ranks peers on equal terms
+    """Experience quantised to 1/10 steps, so every node ranks peers on equal terms
     although each hears their experience at a slightly different moment."""
     return int(min(1.0, max(0.0, x)) * EXPERIENCE_LEVELS) / EXPERIENCE_LEVELS
