@@ -62,9 +62,15 @@ class DNA:
         if type(data) is dict and "l" not in data:
             # fast path for the common unlabelled summary; DNA is immutable, so a colony
             # of N nodes that parses N^2 summaries builds only N distinct objects
-            vals = (data.get("c", 1.0), data.get("m", 1.0), data.get("d", 10.0), data.get("z", ""))
-            if all(type(v) in (int, float, str) for v in vals):
-                fast_key = tuple((type(v), v) for v in vals)
+            c, m, d, z = (
+                data.get("c", 1.0),
+                data.get("m", 1.0),
+                data.get("d", 10.0),
+                data.get("z", ""),
+            )
+            tc, tm, td = type(c), type(m), type(d)
+            if tc in _NUMS and tm in _NUMS and td in _NUMS and type(z) is str:
+                fast_key = (tc, c, tm, m, td, d, z)  # types in the key: True must not pass as 1
                 hit = _SUMMARIES.get(fast_key)
                 if hit is not None:
                     return hit
@@ -118,7 +124,8 @@ class DNA:
             raise err.within(where) from None
 
 
-_SUMMARIES: dict[tuple[tuple[type, Any], ...], DNA] = {}
+_NUMS = (int, float)
+_SUMMARIES: dict[tuple[Any, ...], DNA] = {}
 
 
 @functools.lru_cache(maxsize=4096)

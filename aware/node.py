@@ -47,6 +47,8 @@ from aware.thresholds import (
 )
 
 INF = float("inf")
+_BEATS = frozenset({Kind.PRESENCE, Kind.ROLE, Kind.QUEEN})
+_QUEEN = Kind.QUEEN
 QUIET: tuple[A.Action, ...] = ()  # returned when an event changed nothing but timestamps
 RANK_CAP = 16  # ranks past demand + 16 have thresholds 2^16 times the best: never chosen
 
@@ -57,6 +59,10 @@ class State(StrEnum):
     CANDIDATE = "candidate"
     QUEEN = "queen"
     STOPPED = "stopped"
+
+
+_WORKER = State.WORKER
+_CANDIDATE = State.CANDIDATE
 
 
 class Node:
@@ -79,6 +85,7 @@ class Node:
         self.term = 0  # the highest term heard of
         self.reign_term = 0  # the term this node rules under (0: not ruling)
         self.peers = PeerTable(params.expiry_beats)
+        self._peer_map = self.peers.peers
         self._timeout = params.queen_timeout
         self._expiry_beats = params.expiry_beats
         self._running = False
@@ -196,28 +203,28 @@ class Node:
         if not self._running or sig.sender == self.id:
             return []
         kind = sig.kind
-        if kind is Kind.PRESENCE or kind is Kind.ROLE or kind is Kind.QUEEN:
+        if kind in _BEATS:
             # Fast path, the bulk of all traffic: a known peer (or the queen this node
             # already follows) beats with nothing new. Only timestamps move, and they
             # only move deadlines later, which may stay early (see next_deadline).
-            peer = self.peers.peers.get(sig.sender)
-            if (
-                peer is not None
-                and (sig.payload is peer.payload or sig.payload == peer.payload)
-                and (sig.incarnation, sig.seq) > peer.stamp
-                and (
-                    kind is not Kind.QUEEN
-                    or (sig.sender == self.queen and self.state is State.WORKER)
-                )
-            ):
-                peer.last_seen = now
-                peer.expires_at = now + self._expiry_beats * peer.interval
-                peer.stamp = (sig.incarnation, sig.seq)
-                peer.kind = kind
-                if kind is Kind.QUEEN:
-                    self._queens[sig.sender] = (now, peer.term, peer.fitness)
-                    self._queen_until = now + self._timeout
-                return QUIET
+            sender = sig.sender
+            peer = self._peer_map.get(sender)
+            if peer is not None:
+                payload = sig.payload
+                stamp = (sig.incarnation, sig.seq)
+                if (
+                    (payload is peer.payload or payload == peer.payload)
+                    and stamp > peer.stamp
+                    and (kind is not _QUEEN or (sender == self.queen and self.state is _WORKER))
+                ):
+                    peer.last_seen = now
+                    peer.expires_at = now + self._expiry_beats * peer.interval
+                    peer.stamp = stamp
+                    peer.kind = kind
+                    if kind is _QUEEN:
+                        self._queens[sender] = (now, peer.term, peer.fitness)
+                        self._queen_until = now + self._timeout
+                    return QUIET
         out: list[A.Action] = []
         try:
             if kind is Kind.PRESENCE or kind is Kind.ROLE:
@@ -744,11 +751,11 @@ class Node:
             if t < d:
                 d = t
         state = self.state
-        if state is State.CANDIDATE and self._candidate_until < d:
+        if state is _CANDIDATE and self._candidate_until < d:
             d = self._candidate_until
         queen = self.queen
         if queen is None:
-            if state is State.WORKER and self._next_select < d:
+            if state is _WORKER and self._next_select < d:
                 d = self._next_select
         elif queen != self.id and self._queen_until < d:
             d = self._queen_until

@@ -51,33 +51,44 @@ def parse_liveness(
     else:
         dna = DNA.from_summary(raw_dna)
     interval = payload.get("i", 1.0)
-    if (
-        isinstance(interval, bool)
-        or not isinstance(interval, int | float)
-        or not (0.001 <= interval <= 3600)
-    ):
+    if type(interval) not in _NUMS or not (0.001 <= interval <= MAX_INTERVAL):
         raise ValidationError("i", "beat interval out of range")
     role = payload.get("r")
-    if role is not None and not isinstance(role, str):
+    if role is not None and type(role) is not str:
         raise ValidationError("r", "role must be a string")
-    exp_in = payload.get("x", {})
+    exp_in = payload.get("x")
+    exp: dict[str, float]
+    if exp_in is None:
+        exp = {}
+    elif prev is not None and prev.payload is not None and exp_in == prev.payload.get("x"):
+        exp = prev.experience
+    else:
+        exp = _parse_experience(exp_in)
+    sv = payload.get("sv", _NO_SPEC)
+    if (
+        type(sv) not in (list, tuple)
+        or len(sv) != 2
+        or type(sv[0]) is not int
+        or type(sv[1]) is not str
+    ):
+        raise ValidationError("sv", "spec key must be [version, digest]")
+    return dna, float(interval), role, exp, (sv[0], sv[1])
+
+
+_NUMS = (int, float)
+_NO_SPEC = (0, "")
+MAX_INTERVAL = 86_400.0
+
+
+def _parse_experience(exp_in: Any) -> dict[str, float]:
     if not isinstance(exp_in, dict):
         raise ValidationError("x", "experience must be a mapping")
     exp: dict[str, float] = {}
     for k, v in exp_in.items():
-        if not isinstance(k, str) or isinstance(v, bool) or not isinstance(v, int | float):
+        if type(k) is not str or type(v) not in _NUMS:
             raise ValidationError("x", "experience must map role names to numbers")
         exp[k] = min(1.0, max(0.0, float(v)))
-    sv = payload.get("sv", (0, ""))
-    if (
-        not isinstance(sv, list | tuple)
-        or len(sv) != 2
-        or isinstance(sv[0], bool)
-        or not isinstance(sv[0], int)
-        or not isinstance(sv[1], str)
-    ):
-        raise ValidationError("sv", "spec key must be [version, digest]")
-    return dna, float(interval), role, exp, (int(sv[0]), sv[1])
+    return exp
 
 
 class PeerTable:

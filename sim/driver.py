@@ -70,6 +70,7 @@ class Simulation:
         self.rng = random.Random(f"aware-sim:{scenario.seed}")
         self.net = SimNetwork(scenario.network, seed=scenario.seed)
         self.nodes: list[SimNode] = []
+        self._handlers: list[Callable[[float, Signal], Sequence[A.Action]]] = []
         self.by_id: dict[str, SimNode] = {}
         self.sent: list[int] = []
         self.sent_total = 0
@@ -102,6 +103,7 @@ class Simulation:
         dna = self._new_dna(idx)
         sn = SimNode(idx, node_id, dna, self._core(node_id, dna, 0))
         self.nodes.append(sn)
+        self._handlers.append(sn.core.on_signal)
         self.by_id[node_id] = sn
         self.net.add_node()
         self.net.set_alive(idx, False)
@@ -117,6 +119,7 @@ class Simulation:
         now = self.env.now
         if sn.lives:
             sn.core = self._core(sn.id, sn.dna, sn.lives)
+            self._handlers[sn.idx] = sn.core.on_signal
         sn.lives += 1
         sn.status = UP
         sn.wake_at = INF
@@ -203,6 +206,7 @@ class Simulation:
     def _deliver(self, members: list[int], sig: Signal, _ev: object) -> None:
         now = self.env.now
         nodes = self.nodes
+        handlers = self._handlers
         received = 0
         for j in members:
             sn = nodes[j]
@@ -210,7 +214,7 @@ class Simulation:
             if status is UP:
                 received += 1
                 try:
-                    acts = sn.core.on_signal(now, sig)
+                    acts = handlers[j](now, sig)
                 except RemoteProtocolError:
                     self.dropped += 1
                     continue
