@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from aware.signals import Signal
-from aware.spec import ClusterSpec
+from aware.spec import ClusterSpec, VersionedSpec
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,10 +39,18 @@ class SubmitSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class RestoreSpec:
+    """The driver hands back a spec this node held before a restart (from disk)."""
+
+    now: float
+    spec: VersionedSpec
+
+
+@dataclass(frozen=True, slots=True)
 class Shutdown:
     """Graceful stop: a queen hands over, a worker releases its role."""
 
     now: float
 
 
-Event = Start | Tick | SignalReceived | SubmitSpec | Shutdown
+Event = Start | Tick | SignalReceived | SubmitSpec | RestoreSpec | Shutdown

@@ -34,7 +34,7 @@ from typing import Any
 from aware import actions as A
 from aware.dna import DNA
 from aware.errors import RemoteProtocolError, ValidationError
-from aware.events import Event, Shutdown, SignalReceived, Start, SubmitSpec, Tick
+from aware.events import Event, RestoreSpec, Shutdown, SignalReceived, Start, SubmitSpec, Tick
 from aware.params import PolicyParams
 from aware.peers import Peer, PeerTable
 from aware.signals import Kind, Signal
@@ -138,7 +138,19 @@ class Node:
             return self.on_submit(event.now, event.spec)
         if isinstance(event, Shutdown):
             return self.on_shutdown(event.now)
+        if isinstance(event, RestoreSpec):
+            return self.on_restore(event.now, event.spec)
         raise TypeError(f"not an event: {event!r}")
+
+    @property
+    def queen_term(self) -> int:
+        """The term of the queen this node follows (0 when it senses none)."""
+        if self.queen is None:
+            return 0
+        if self.queen == self.id:
+            return self.reign_term
+        seen = self._queens.get(self.queen)
+        return seen[1] if seen else self.term
 
     def experience(self, role: str, now: float) -> float:
         x0, t0 = self._exp.get(role, (0.0, now))
@@ -176,6 +188,13 @@ class Node:
         self._adopt(vs, now, out, submitted=True)
         out.append(self._emit(Kind.SPEC, now, vs.to_payload()))
         self._deadline = None
+        return out
+
+    def on_restore(self, now: float, spec: VersionedSpec) -> list[A.Action]:
+        """Adopt a spec remembered from before a restart, unless a newer one is held."""
+        out: list[A.Action] = []
+        if self._running and (self.spec is None or spec.key > self.spec.key):
+            self._adopt(spec, now, out, submitted=False)
         return out
 
     def on_shutdown(self, now: float) -> list[A.Action]:

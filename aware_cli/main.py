@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from aware.errors import AwareError, ValidationError
-from aware_cli import simcmd
+from aware_cli import nodecmd, simcmd
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -22,6 +22,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sim = sub.add_parser("sim", help="run the colony in the discrete-event simulator")
     simcmd.add_commands(sim)
+    nodecmd.add_command(sub)
     return parser
 
 
@@ -30,7 +31,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.WARNING - 10 * min(args.verbose, 2),
-        format="%(levelname)s %(name)s: %(message)s",
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     if not getattr(args, "func", None):
         parser.print_help()

@@ -265,3 +265,12 @@ def test_relative_import_resolution(
     module: str | None, level: int, importer: str, is_package: bool, expected: str
 ) -> None:
     assert _absolute(module, level, importer, is_package) == expected
+
+
+def test_every_package_says_what_it_is_for() -> None:
+    """Each package's docstring explains its role in the architecture (STYLE.md habit 10)."""
+    import importlib
+
+    for name in ("aware", "sim", "runtime", "aware_cli"):
+        doc = importlib.import_module(name).__doc__
+        assert doc is not None and len(doc.split()) >= 12, name
