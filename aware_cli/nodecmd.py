@@ -33,10 +33,17 @@ def add_command(sub: Any) -> None:
     p.add_argument("--label", action="append", metavar="KEY=VALUE", help="a DNA label")
     p.add_argument("--zone", help="failure zone of this machine")
     p.add_argument("--api", help="HOST:PORT of the status API, or 'off'")
+    p.add_argument(
+        "--api-token-file",
+        help="bearer token for API writes (default: generated into the state dir and printed once)",
+    )
     p.add_argument("--profile", help="policy profile: LAN or WAN")
     p.add_argument("--trace", metavar="FILE", help="record the core's events and actions")
-    p.add_argument("--spec", metavar="TEMPLATE|FILE",
-                   help="desired cluster to submit at start if the colony holds none yet")
+    p.add_argument(
+        "--spec",
+        metavar="TEMPLATE|FILE",
+        help="desired cluster to submit at start if the colony holds none yet",
+    )
     p.add_argument("--beacon-interval", type=float, help="seconds between beacons")
     p.add_argument(
         "--no-broadcast", action="store_true", help="do not send broadcast beacons (use --join)"
@@ -60,6 +67,7 @@ def cmd_node(args: argparse.Namespace) -> int:
         "labels": args.label,
         "zone": args.zone,
         "api": args.api,
+        "api_token_file": args.api_token_file,
         "profile": args.profile,
         "trace": args.trace,
         "spec": args.spec,

@@ -8,14 +8,19 @@ and spec (version, roles with want/have/nodes). ``GET /healthz`` says the loop i
 from __future__ import annotations
 
 import contextlib
+import hmac
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import uvicorn
+import yaml
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
+
+from aware.errors import ValidationError
+from aware.spec import parse_spec
 
 if TYPE_CHECKING:
     from runtime.daemon import Daemon
@@ -75,6 +80,16 @@ def colony_view(d: Daemon) -> dict[str, Any]:
     }
 
 
+def _error(status: int, message: str, **extra: Any) -> JSONResponse:
+    return JSONResponse({"error": message, **extra}, status_code=status)
+
+
+def authorized(d: Daemon, request: Request) -> bool:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(token.strip(), d.api_token)
+
+
 def build_app(d: Daemon) -> Starlette:
     async def colony(_request: Request) -> JSONResponse:
         return JSONResponse(colony_view(d))
@@ -82,7 +97,32 @@ def build_app(d: Daemon) -> Starlette:
     async def healthz(_request: Request) -> JSONResponse:
         return JSONResponse({"ok": True, "node": d.core.id, "state": d.core.state.value})
 
-    return Starlette(routes=[Route("/v1/colony", colony), Route("/healthz", healthz)])
+    async def put_spec(request: Request) -> JSONResponse:
+        """Accept a new desired cluster (YAML or JSON body) on this node; it spreads
+        through the colony as a spec signal. The answer gives the version it was given."""
+        if not authorized(d, request):
+            return _error(401, "a valid bearer token is needed to write")
+        body = await request.body()
+        if len(body) > 256 * 1024:
+            return _error(413, "spec too large")
+        try:
+            data = yaml.safe_load(body.decode("utf-8"))
+        except (yaml.YAMLError, UnicodeDecodeError):
+            return _error(422, "body is not valid YAML or JSON", field="body")
+        try:
+            spec = parse_spec(data)
+        except ValidationError as err:
+            return _error(422, "invalid spec", field=err.field, reason=err.reason)
+        version = d.submit_spec(spec)
+        return JSONResponse({"version": version, "digest": spec.digest(), "name": spec.name})
+
+    return Starlette(
+        routes=[
+            Route("/v1/colony", colony),
+            Route("/v1/spec", put_spec, methods=["PUT"]),
+            Route("/healthz", healthz),
+        ]
+    )
 
 
 class _Server(uvicorn.Server):

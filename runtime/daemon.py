@@ -16,6 +16,7 @@ import signal
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import psutil
@@ -65,6 +66,7 @@ class Daemon:
         self.node_id = self.state.node_id(cfg.name)
         self.auth = Authenticator(cfg.colony, read_secret(cfg.secret_file or None))
         self.params = profile(cfg.profile)
+        self.api_token = self._load_token()
         self._spec = load_spec(cfg.spec) if cfg.spec else None
         self.dna = detect_dna(str(self.state.path), dict(cfg.labels), cfg.zone)
         self.seed = random.SystemRandom().randrange(2**63)
@@ -116,6 +118,24 @@ class Daemon:
         assert self.core.spec is not None
         self._wake.set()
         return self.core.spec.version
+
+    def _load_token(self) -> str:
+        if self.cfg.api_token_file:
+            try:
+                token = Path(self.cfg.api_token_file).read_text(encoding="utf-8").strip()
+            except OSError as err:
+                raise ConfigError("api-token-file", f"cannot read it: {err.strerror}") from None
+            if len(token) < 16:
+                raise ConfigError("api-token-file", "the token needs at least 16 characters")
+            return token
+        token, created = self.state.api_token()
+        if created:
+            log.warning(
+                "API token for writes, shown once (kept in %s): %s",
+                self.state.path / "api-token",
+                token,
+            )
+        return token
 
     def _initial_spec(self, spec: ClusterSpec) -> None:
         if self.core.spec is None and self.core.alive:
@@ -192,7 +212,8 @@ class Daemon:
                 log.warning("ignoring the stored spec: %s", err)
         if self._spec is not None:
             asyncio.get_running_loop().call_later(
-                self.params.discovery_window * 2, self._initial_spec, self._spec)
+                self.params.discovery_window * 2, self._initial_spec, self._spec
+            )
         try:
             await self._loop()
         finally:
@@ -265,8 +286,10 @@ def load_spec(text: str) -> ClusterSpec:
     try:
         data = yaml.safe_load(Path(text).read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError, UnicodeDecodeError) as err:
-        raise ConfigError("spec", f"{text!r} is neither a template nor a readable spec file "
-                                  f"({type(err).__name__})") from None
+        raise ConfigError(
+            "spec",
+            f"{text!r} is neither a template nor a readable spec file ({type(err).__name__})",
+        ) from None
     try:
         return parse_spec(data)
     except ValidationError as err:

@@ -40,6 +40,18 @@ class StateDir:
         self._write("node-id", new + "\n")
         return new
 
+    def api_token(self) -> tuple[str, bool]:
+        """The API token kept here, creating one at first start: (token, created)."""
+        f = self.path / "api-token"
+        if f.exists():
+            token = f.read_text(encoding="utf-8").strip()
+            if token:
+                return token, False
+        token = secrets.token_urlsafe(24)
+        self._write("api-token", token + "\n")
+        os.chmod(f, 0o600)
+        return token, True
+
     def save_spec(self, payload: dict[str, Any]) -> None:
         self._write("spec.json", json.dumps(payload, indent=1))
 
