@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck bench clean venv
+.PHONY: demo sim-demo test lint typecheck bench clean venv
 
 venv: $(STAMP)
 
@@ -15,6 +15,9 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
+	$(BIN)/aware demo --nodes 5
+
+sim-demo: $(STAMP)
 	$(BIN)/aware sim run experiments/failover-100.yaml --plot failover-100.png
 
 test: $(STAMP)

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from aware.errors import AwareError, ValidationError
-from aware_cli import nodecmd, simcmd
+from aware_cli import democmd, nodecmd, simcmd
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -23,6 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
     sim = sub.add_parser("sim", help="run the colony in the discrete-event simulator")
     simcmd.add_commands(sim)
     nodecmd.add_command(sub)
+    democmd.add_command(sub)
     return parser
 
 
