@@ -24,8 +24,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 CLEAR = "\x1b[H\x1b[2J"
 
 
@@ -97,6 +95,8 @@ class DemoColony:
         return [n for n, p in self.procs.items() if p.poll() is None]
 
     def view(self, name: str) -> dict[str, Any] | None:
+        import httpx
+
         try:
             r = httpx.get(f"http://127.0.0.1:{self.apis[name]}/v1/colony", timeout=0.5)
             return r.json() if r.status_code == 200 else None

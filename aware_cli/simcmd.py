@@ -14,7 +14,6 @@ import yaml
 
 from aware.errors import ValidationError
 from aware_cli.output import Progress, format_summary
-from sim import run as simrun
 
 CHAOS_BASE: dict[str, Any] = {
     "name": "chaos",
@@ -64,6 +63,8 @@ def add_commands(parser: argparse.ArgumentParser) -> None:
 
 
 def _overrides(pairs: list[str]) -> dict[str, Any]:
+    from sim import run as simrun  # here, not at the top: daemons never load the simulator
+
     return dict(simrun.parse_assignment(p) for p in pairs)
 
 
@@ -79,6 +80,8 @@ def _check_plot_path(path: str) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from sim import run as simrun  # here, not at the top: daemons never load the simulator
+
     scenario = simrun.build(args.scenario, seed=args.seed, overrides=_overrides(args.set))
     if args.plot:
         _check_plot_path(args.plot)
@@ -101,6 +104,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def _chaos_one(base: dict[str, Any], seed: int) -> dict[str, Any]:
+    from sim import run as simrun  # here, not at the top: daemons never load the simulator
+
     scenario = simrun.build(base, seed=seed)
     summary, _sim = simrun.run(scenario)
     return {
@@ -114,6 +119,8 @@ def _chaos_one(base: dict[str, Any], seed: int) -> dict[str, Any]:
 
 
 def cmd_chaos(args: argparse.Namespace) -> int:
+    from sim import run as simrun  # here, not at the top: daemons never load the simulator
+
     base = simrun.read_raw(args.scenario) if args.scenario else copy.deepcopy(CHAOS_BASE)
     base.setdefault("chaos", {"faults": 8, "quiet": 30})
     simrun.set_path(base, "nodes.count", args.nodes)

@@ -274,3 +274,17 @@ def test_every_package_says_what_it_is_for() -> None:
     for name in ("aware", "sim", "runtime", "aware_cli"):
         doc = importlib.import_module(name).__doc__
         assert doc is not None and len(doc.split()) >= 12, name
+
+
+def test_the_daemon_does_not_load_the_simulator() -> None:
+    """`aware node` must stay small: no numpy, simpy, networkx or matplotlib in it."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, aware_cli.main, runtime.daemon\n"
+        "print(','.join(m for m in ('numpy','simpy','networkx','matplotlib','sim') "
+        "if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""

@@ -181,3 +181,23 @@ def test_a_restarted_node_keeps_its_id_and_spec(colony: Colony) -> None:
         ),
         timeout=15,
     )
+
+
+def test_the_demo_forms_kills_its_queen_and_cleans_up() -> None:
+    import subprocess
+    import sys
+
+    from daemons import ROOT
+
+    r = subprocess.run(
+        [sys.executable, "-m", "aware_cli.main", "demo", "--nodes", "3", "--script"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+    )
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "killed queen" in r.stdout
+    assert "every survivor knew it after" in r.stdout
+    assert "stopped all daemons" in r.stdout
