@@ -52,7 +52,10 @@ class SignalBus:
 
     def start(self, bind: str, port: int) -> str:
         """Bind PUB and open SUB; returns the bound endpoint (tcp://host:port)."""
-        pub = self.ctx.socket(zmq.PUB)
+        # XPUB: a PUB that also tells us when a new subscriber arrives, so the daemon
+        # can repeat its latest beat for it (a slow joiner misses what was sent before)
+        pub = self.ctx.socket(zmq.XPUB)
+        pub.setsockopt(zmq.XPUB_VERBOSE, 1)
         sub = self.ctx.socket(zmq.SUB)
         for sock in (pub, sub):
             sock.setsockopt(zmq.LINGER, LINGER_MS)
@@ -164,6 +167,20 @@ class SignalBus:
             sig = self.accept(frames, now)
             if sig is not None:
                 out.append(sig)
+
+    def new_subscribers(self) -> int:
+        """How many peers subscribed since the last call (non-blocking)."""
+        n = 0
+        while True:
+            try:
+                msg = self._pub_sync.recv(flags=zmq.NOBLOCK)
+            except zmq.Again:
+                return n
+            except zmq.ZMQError:
+                return n
+            if msg[:1] == b"\x01" and msg[1:] == self.topic:
+                n += 1
+                self.counters["subscribers_joined"] += 1
 
     def close(self) -> None:
         for sock in (self.pub, self.sub):

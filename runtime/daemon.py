@@ -29,6 +29,7 @@ from aware.errors import RemoteProtocolError, ValidationError
 from aware.events import Event, RestoreSpec, Shutdown, SignalReceived, Start, SubmitSpec, Tick
 from aware.node import Node
 from aware.params import profile
+from aware.signals import LIVENESS_KINDS, Signal
 from aware.spec import ClusterSpec, VersionedSpec
 from runtime import api as api_mod
 from runtime.auth import Authenticator, read_secret
@@ -81,6 +82,7 @@ class Daemon:
         self._stop = asyncio.Event()
         self._wake = asyncio.Event()
         self._api_server: Any = None
+        self._last_beat: Signal | None = None
         self.api_port: int | None = None
 
     # ------------------------------------------------------------------ the core
@@ -96,6 +98,8 @@ class Daemon:
     def _carry(self, act: A.Action, now: float) -> None:
         if isinstance(act, A.Emit):
             self.bus.publish(act.signal)
+            if act.signal.kind in LIVENESS_KINDS:
+                self._last_beat = act.signal
             return
         name = type(act).__name__
         self._counts[name] += 1
@@ -221,13 +225,17 @@ class Daemon:
         return 0
 
     async def _loop(self) -> None:
-        assert self.bus.sub is not None
-        sub = self.bus.sub
+        assert self.bus.sub is not None and self.bus.pub is not None
+        poller = zmq.asyncio.Poller()
+        poller.register(self.bus.sub, zmq.POLLIN)
+        poller.register(self.bus.pub, zmq.POLLIN)  # subscription notices (XPUB)
         while not self._stop.is_set():
             now = self.clock()
             wait = min(max(self.core.next_deadline - now, 0.0), MAX_WAIT)
             if wait > 0:
-                await sub.poll(timeout=max(1, int(wait * 1000)), flags=zmq.POLLIN)
+                await poller.poll(timeout=max(1, int(wait * 1000)))
+            if self.bus.new_subscribers() and self._last_beat is not None:
+                self.bus.publish(self._last_beat)  # the newcomer hears us at once
             now = self.clock()
             for sig in self.bus.drain(now):
                 try:
