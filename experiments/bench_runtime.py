@@ -266,22 +266,26 @@ def main() -> int:
             "max": round(max(fos), 3),
             "all": [round(f, 3) for f in fos],
         }
-        lab.wait(lambda: lab.settled(need_roles=False), timeout=30)
-        queen = lab.settled(need_roles=False)
-        joiner = f"n{args.nodes + 1:02d}"
-        lab.names.append(joiner)
-        t_join = time.time()
-        lab.start(joiner)
+        joins = []
+        for k in range(5):
+            queen = lab.wait(lambda: lab.settled(need_roles=False), timeout=30)
+            joiner = f"n{args.nodes + 1 + k:02d}"
+            lab.names.append(joiner)
+            t_join = time.time()
+            lab.start(joiner)
 
-        def joined() -> bool:
-            qv = lab.view(queen) if queen else None
-            jv = lab.view(joiner)
-            return bool(
-                qv and jv and joiner in {n["id"] for n in qv["nodes"]} and jv["queen"] == queen
-            )
+            def joined(joiner: str = joiner, queen: str = queen) -> bool:
+                qv = lab.view(queen)
+                jv = lab.view(joiner)
+                return bool(
+                    qv and jv and joiner in {n["id"] for n in qv["nodes"]} and jv["queen"] == queen
+                )
 
-        lab.wait(joined, timeout=30)
-        res["join_s"] = round(time.time() - t_join, 2)
+            lab.wait(joined, timeout=30)
+            joins.append(round(time.time() - t_join, 3))
+            time.sleep(1.0)
+        res["join_s"] = statistics.median(joins)
+        res["join_all_s"] = joins
     finally:
         lab.stop()
     res["sim"] = sim_twin(args.nodes, args.crashes)
