@@ -47,10 +47,17 @@ class RestoreSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class Handover:
+    """An operator asks the queen to hand her role to the fittest peer and stay on."""
+
+    now: float
+
+
+@dataclass(frozen=True, slots=True)
 class Shutdown:
     """Graceful stop: a queen hands over, a worker releases its role."""
 
     now: float
 
 
-Event = Start | Tick | SignalReceived | SubmitSpec | RestoreSpec | Shutdown
+Event = Start | Tick | SignalReceived | SubmitSpec | RestoreSpec | Handover | Shutdown

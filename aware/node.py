@@ -34,7 +34,16 @@ from typing import Any
 from aware import actions as A
 from aware.dna import DNA
 from aware.errors import RemoteProtocolError, ValidationError
-from aware.events import Event, RestoreSpec, Shutdown, SignalReceived, Start, SubmitSpec, Tick
+from aware.events import (
+    Event,
+    Handover,
+    RestoreSpec,
+    Shutdown,
+    SignalReceived,
+    Start,
+    SubmitSpec,
+    Tick,
+)
 from aware.params import PolicyParams
 from aware.peers import Peer, PeerTable
 from aware.signals import Kind, Signal
@@ -140,6 +149,8 @@ class Node:
             return self.on_shutdown(event.now)
         if isinstance(event, RestoreSpec):
             return self.on_restore(event.now, event.spec)
+        if isinstance(event, Handover):
+            return self.on_handover(event.now)
         raise TypeError(f"not an event: {event!r}")
 
     @property
@@ -197,6 +208,35 @@ class Node:
             self._adopt(spec, now, out, submitted=False)
         return out
 
+    def on_handover(self, now: float) -> list[A.Action]:
+        """A queen names the fittest peer her successor and becomes a worker."""
+        if not self._running or self.state is not State.QUEEN:
+            return []
+        out: list[A.Action] = []
+        heir = self._hand_over(now, out, "handover")
+        if heir is None:
+            return out
+        self.state = State.WORKER
+        self.reign_term = 0
+        self._queens[heir.id] = (now, self.term, heir.fitness)
+        self.queen = None
+        self._set_view(heir.id, now, out)
+        self._next_beat = now
+        self._deadline = None
+        return out
+
+    def _hand_over(self, now: float, out: list[A.Action], reason: str) -> Peer | None:
+        heir = self._heir(now)
+        if heir is not None:
+            self.term += 1
+            payload = {"to": heir.id, "t": self.term}
+            for _ in range(int(self.params.handover_copies)):
+                out.append(self._emit(Kind.HANDOVER, now, payload))
+            out.append(A.Abdicate(reason, heir.id))
+        elif reason == "shutdown":
+            out.append(A.Abdicate(reason, None))
+        return heir
+
     def on_shutdown(self, now: float) -> list[A.Action]:
         if not self.alive:
             return []
@@ -204,12 +244,7 @@ class Node:
         if self.role is not None:
             self._change_role(None, now, out, reason="shutdown", announce=False)
         if self.state is State.QUEEN:
-            heir = self._heir(now)
-            if heir is not None:
-                payload = {"to": heir.id, "t": self.term + 1}
-                for _ in range(int(self.params.handover_copies)):
-                    out.append(self._emit(Kind.HANDOVER, now, payload))
-            out.append(A.Abdicate("shutdown", heir.id if heir else None))
+            self._hand_over(now, out, "shutdown")
         out.append(self._emit(Kind.LEAVE, now, {}))
         self.state = State.STOPPED
         self._running = False
@@ -234,6 +269,7 @@ class Node:
                 if (
                     (payload is peer.payload or payload == peer.payload)
                     and stamp > peer.stamp
+                    and (peer.spec_key == self._spec_short or self.spec is None)
                     and (kind is not _QUEEN or (sender == self.queen and self.state is _WORKER))
                 ):
                     peer.last_seen = now

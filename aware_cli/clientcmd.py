@@ -70,8 +70,9 @@ def _token(args: argparse.Namespace) -> str | None:
     return os.environ.get("AWARE_TOKEN")
 
 
-def request(args: argparse.Namespace, method: str, path: str, body: str | None = None,
-            write: bool = False) -> Any:
+def request(
+    args: argparse.Namespace, method: str, path: str, body: str | None = None, write: bool = False
+) -> Any:
     import httpx
 
     headers = {}
@@ -87,8 +88,10 @@ def request(args: argparse.Namespace, method: str, path: str, body: str | None =
     try:
         r = httpx.request(method, url, content=body, headers=headers, timeout=5.0)
     except httpx.HTTPError as err:
-        raise ApiError(f"no AWARE node answers at {_base(args)} ({type(err).__name__}); "
-                       "is `aware node` running there? Use --api or AWARE_API") from None
+        raise ApiError(
+            f"no AWARE node answers at {_base(args)} ({type(err).__name__}); "
+            "is `aware node` running there? Use --api or AWARE_API"
+        ) from None
     try:
         data = r.json()
     except ValueError:
@@ -116,34 +119,47 @@ def _print(args: argparse.Namespace, data: Any, human: str) -> int:
 def _table(rows: list[list[str]], header: list[str]) -> str:
     widths = [max(len(str(x)) for x in col) for col in zip(header, *rows, strict=False)]
     fmt = "  ".join(f"{{:<{w}}}" for w in widths)
-    return "\n".join([fmt.format(*header), fmt.format(*("-" * w for w in widths))]
-                     + [fmt.format(*map(str, r)) for r in rows])
+    return "\n".join(
+        [fmt.format(*header), fmt.format(*("-" * w for w in widths))]
+        + [fmt.format(*map(str, r)) for r in rows]
+    )
 
 
 def _roles_table(spec: dict[str, Any] | None) -> str:
     if not spec:
         return "no spec yet (aware spec apply -f FILE)"
     rows = [[r["name"], r["want"], r["have"], ", ".join(r["nodes"]) or "-"] for r in spec["roles"]]
-    return (f"spec {spec.get('name', '')} v{spec['version']}\n"
-            + _table(rows, ["role", "want", "have", "nodes"]))
+    return f"spec {spec.get('name', '')} v{spec['version']}\n" + _table(
+        rows, ["role", "want", "have", "nodes"]
+    )
 
 
 def cmd_status(args: argparse.Namespace) -> int:
     c = request(args, "GET", "/v1/colony")
     short = sum(max(0, r["want"] - r["have"]) for r in (c.get("spec") or {}).get("roles", []))
-    human = (f"colony {c['colony']}: queen {c['queen'] or '(none)'} (term {c['term']}), "
-             f"{len(c['nodes'])} nodes, answered by {c['node']}"
-             + (" — OPEN LAB MODE (no secret)" if c.get("open_mode") else "")
-             + f"\n{_roles_table(c.get('spec'))}"
-             + (f"\n{short} role slot(s) unfilled" if short else ""))
+    human = (
+        f"colony {c['colony']}: queen {c['queen'] or '(none)'} (term {c['term']}), "
+        f"{len(c['nodes'])} nodes, answered by {c['node']}"
+        + (" — OPEN LAB MODE (no secret)" if c.get("open_mode") else "")
+        + f"\n{_roles_table(c.get('spec'))}"
+        + (f"\n{short} role slot(s) unfilled" if short else "")
+    )
     return _print(args, c, human)
 
 
 def cmd_nodes(args: argparse.Namespace) -> int:
     c = request(args, "GET", "/v1/colony")
-    rows = [[n["id"], n["state"], n["role"] or "-", f"{n['last_seen_s']:.1f}s", n["addr"] or "-",
-             f"{n['dna'].get('c')} cpu, {n['dna'].get('m')} GB, {n['dna'].get('d')} GB disk"]
-            for n in c["nodes"]]
+    rows = [
+        [
+            n["id"],
+            n["state"],
+            n["role"] or "-",
+            f"{n['last_seen_s']:.1f}s",
+            n["addr"] or "-",
+            f"{n['dna'].get('c')} cpu, {n['dna'].get('m')} GB, {n['dna'].get('d')} GB disk",
+        ]
+        for n in c["nodes"]
+    ]
     return _print(args, c["nodes"], _table(rows, ["node", "state", "role", "seen", "addr", "dna"]))
 
 
@@ -156,8 +172,9 @@ def cmd_spec_template(args: argparse.Namespace) -> int:
     from aware.spec import TEMPLATES
 
     if args.name not in TEMPLATES:
-        raise ValidationError("name", f"unknown template {args.name!r} "
-                                      f"(known: {', '.join(TEMPLATES)})")
+        raise ValidationError(
+            "name", f"unknown template {args.name!r} (known: {', '.join(TEMPLATES)})"
+        )
     print(yaml.safe_dump(TEMPLATES[args.name], sort_keys=False), end="")
     return 0
 
@@ -165,8 +182,10 @@ def cmd_spec_template(args: argparse.Namespace) -> int:
 def _spec_yaml(spec: dict[str, Any] | None) -> list[str]:
     if not spec:
         return []
-    doc = {"name": spec.get("name", ""),
-           "roles": {r["name"]: {"count": r["want"]} for r in spec["roles"]}}
+    doc = {
+        "name": spec.get("name", ""),
+        "roles": {r["name"]: {"count": r["want"]} for r in spec["roles"]},
+    }
     return yaml.safe_dump(doc, sort_keys=False).splitlines()
 
 
@@ -180,10 +199,17 @@ def cmd_spec_apply(args: argparse.Namespace) -> int:
         raise ValidationError("--file", "not valid YAML or JSON") from None
     new = parse_spec(data)  # validate locally first: a clear error before any request
     current = request(args, "GET", "/v1/colony").get("spec")
-    diff = list(difflib.unified_diff(
-        _spec_yaml(current), _spec_yaml({"name": new.name, "roles": [
-            {"name": r.name, "want": r.count} for r in new.roles]}),
-        "colony", args.file, lineterm=""))
+    diff = list(
+        difflib.unified_diff(
+            _spec_yaml(current),
+            _spec_yaml(
+                {"name": new.name, "roles": [{"name": r.name, "want": r.count} for r in new.roles]}
+            ),
+            "colony",
+            args.file,
+            lineterm="",
+        )
+    )
     if not args.json:
         print("\n".join(diff) if diff else "(role counts unchanged; requirements may differ)")
     if not args.yes:
@@ -218,8 +244,9 @@ def cmd_events(args: argparse.Namespace) -> int:
                 if args.json:
                     print(json.dumps(event), flush=True)
                 else:
-                    detail = ", ".join(f"{k}={v}" for k, v in event.items()
-                                       if k not in ("t", "event"))
+                    detail = ", ".join(
+                        f"{k}={v}" for k, v in event.items() if k not in ("t", "event")
+                    )
                     print(f"{event.get('t', 0):.3f} {event.get('event')}: {detail}", flush=True)
     except httpx.HTTPError as err:
         raise ApiError(f"no AWARE node answers at {_base(args)} ({type(err).__name__})") from None

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from aware.errors import AwareError, ValidationError
-from aware_cli import democmd, nodecmd, simcmd
+from aware_cli import clientcmd, democmd, nodecmd, simcmd
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -24,6 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
     simcmd.add_commands(sim)
     nodecmd.add_command(sub)
     democmd.add_command(sub)
+    clientcmd.add_commands(sub)
     return parser
 
 

@@ -37,7 +37,10 @@ def add_command(sub: Any) -> None:
         "--api-token-file",
         help="bearer token for API writes (default: generated into the state dir and printed once)",
     )
-    p.add_argument("--profile", help="policy profile: LAN or WAN")
+    p.add_argument(
+        "--api-read-auth", action="store_true", help="require the API token for reads too"
+    )
+    p.add_argument("--profile", help="policy profile: LAN, LOSSY or WAN")
     p.add_argument("--trace", metavar="FILE", help="record the core's events and actions")
     p.add_argument(
         "--spec",
@@ -68,6 +71,7 @@ def cmd_node(args: argparse.Namespace) -> int:
         "zone": args.zone,
         "api": args.api,
         "api_token_file": args.api_token_file,
+        "api_read_auth": True if args.api_read_auth else None,
         "profile": args.profile,
         "trace": args.trace,
         "spec": args.spec,

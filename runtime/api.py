@@ -1,83 +1,41 @@
-"""The daemon's HTTP status endpoint (Starlette on the daemon's own event loop).
+"""The operator API, served by every daemon on its own event loop (Starlette + uvicorn).
 
-``GET /v1/colony`` answers from this node's own view, in the contract the operator
-API builds on: colony, queen, term, nodes (id, addr, role, state, last_seen_s, dna)
-and spec (version, roles with want/have/nodes). ``GET /healthz`` says the loop is alive.
+Every node answers reads from its own view. Writes are accepted by any node: a spec is
+submitted to the local core and spreads as a spec signal (the answer gives the version
+it got and how many peers already advertise it); a handover or a leave request is
+carried out locally when it concerns this node and forwarded to the right node's API
+otherwise. Writes need ``Authorization: Bearer TOKEN``; reads too with
+``--api-read-auth``. The OpenAPI document is at ``/openapi.json``.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hmac
-from collections.abc import Iterator
+import json
+from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING, Any
 
 import uvicorn
 import yaml
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
-from starlette.routing import Route
+from starlette.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
 
 from aware.errors import ValidationError
 from aware.spec import parse_spec
+from runtime import openapi
+from runtime.metrics import prometheus_text
+from runtime.views import colony_view, node_views, spec_view
 
 if TYPE_CHECKING:
     from runtime.daemon import Daemon
 
-
-def colony_view(d: Daemon) -> dict[str, Any]:
-    core = d.core
-    now = d.clock()
-    nodes: list[dict[str, Any]] = [
-        {
-            "id": core.id,
-            "addr": d.bus.endpoint,
-            "role": core.role,
-            "state": core.state.value,
-            "last_seen_s": 0.0,
-            "dna": {**core.dna.summary(), "l": dict(core.dna.labels)},
-            "self": True,
-        }
-    ]
-    for peer in sorted(core.peers.peers.values(), key=lambda p: p.id):
-        found = d.discovery.peers.get(peer.id) if d.discovery else None
-        nodes.append(
-            {
-                "id": peer.id,
-                "addr": found.endpoint if found else "",
-                "role": peer.role,
-                "state": "queen"
-                if peer.kind == "queen"
-                else ("candidate" if peer.kind == "candidate" else "worker"),
-                "last_seen_s": round(max(0.0, now - peer.last_seen), 3),
-                "dna": peer.dna.summary(),
-            }
-        )
-    spec: dict[str, Any] | None = None
-    if core.spec is not None:
-        roles = []
-        for r in core.spec.spec.roles:
-            holders = sorted(core.peers.holders.get(r.name, set()))
-            if core.role == r.name:
-                holders = sorted([*holders, core.id])
-            roles.append({"name": r.name, "want": r.count, "have": len(holders), "nodes": holders})
-        spec = {
-            "version": core.spec.version,
-            "digest": core.spec.digest,
-            "name": core.spec.spec.name,
-            "roles": roles,
-        }
-    return {
-        "colony": d.cfg.colony,
-        "node": core.id,
-        "queen": core.queen,
-        "term": core.queen_term,
-        "open_mode": d.auth.open_mode,
-        "nodes": nodes,
-        "spec": spec,
-        "counters": d.counters(),
-    }
+MAX_BODY = 256 * 1024
+SSE_PING_S = 15.0
 
 
 def _error(status: int, message: str, **extra: Any) -> JSONResponse:
@@ -90,39 +48,179 @@ def authorized(d: Daemon, request: Request) -> bool:
     return scheme.lower() == "bearer" and hmac.compare_digest(token.strip(), d.api_token)
 
 
+def _read_denied(d: Daemon, request: Request) -> JSONResponse | None:
+    if d.cfg.api_read_auth and not authorized(d, request):
+        return _error(401, "a valid bearer token is needed to read (--api-read-auth)")
+    return None
+
+
+async def _forward(d: Daemon, node: str, method: str, path: str) -> Response:
+    """Carry a write to another node's API (same token), or say why it cannot."""
+    import httpx
+
+    peer = d.discovery.peers.get(node) if d.discovery else None
+    if peer is None or not peer.api:
+        return _error(
+            404 if node not in d.core.peers else 502,
+            f"node {node!r} is not known here"
+            if node not in d.core.peers
+            else f"node {node!r} advertises no API to forward to",
+        )
+    url = f"http://{peer.api}{path}"
+    try:
+        async with httpx.AsyncClient(timeout=3.0) as client:
+            r = await client.request(
+                method, url, headers={"Authorization": f"Bearer {d.api_token}"}
+            )
+    except httpx.HTTPError as err:
+        return _error(502, f"cannot reach {node} at {peer.api}: {type(err).__name__}")
+    return Response(
+        r.content,
+        status_code=r.status_code,
+        media_type=r.headers.get("content-type", "application/json"),
+    )
+
+
 def build_app(d: Daemon) -> Starlette:
-    async def colony(_request: Request) -> JSONResponse:
-        return JSONResponse(colony_view(d))
+    async def colony(request: Request) -> Response:
+        return _read_denied(d, request) or JSONResponse(colony_view(d))
 
-    async def healthz(_request: Request) -> JSONResponse:
-        return JSONResponse({"ok": True, "node": d.core.id, "state": d.core.state.value})
+    async def nodes(request: Request) -> Response:
+        return _read_denied(d, request) or JSONResponse(node_views(d))
 
-    async def put_spec(request: Request) -> JSONResponse:
-        """Accept a new desired cluster (YAML or JSON body) on this node; it spreads
-        through the colony as a spec signal. The answer gives the version it was given."""
+    async def one_node(request: Request) -> Response:
+        denied = _read_denied(d, request)
+        if denied:
+            return denied
+        node_id = request.path_params["node_id"]
+        for n in node_views(d):
+            if n["id"] == node_id:
+                return JSONResponse(n)
+        return _error(404, f"node {node_id!r} is not known here")
+
+    async def get_spec(request: Request) -> Response:
+        denied = _read_denied(d, request)
+        if denied:
+            return denied
+        view = spec_view(d)
+        return JSONResponse(view) if view else _error(404, "this node holds no spec yet")
+
+    async def put_spec(request: Request) -> Response:
         if not authorized(d, request):
             return _error(401, "a valid bearer token is needed to write")
         body = await request.body()
-        if len(body) > 256 * 1024:
-            return _error(413, "spec too large")
+        if len(body) > MAX_BODY:
+            return _error(413, f"spec larger than {MAX_BODY} bytes")
         try:
             data = yaml.safe_load(body.decode("utf-8"))
         except (yaml.YAMLError, UnicodeDecodeError):
-            return _error(422, "body is not valid YAML or JSON", field="body")
+            return _error(
+                422, "body is not valid YAML or JSON", field="body", reason="not valid YAML or JSON"
+            )
         try:
             spec = parse_spec(data)
         except ValidationError as err:
             return _error(422, "invalid spec", field=err.field, reason=err.reason)
         version = d.submit_spec(spec)
-        return JSONResponse({"version": version, "digest": spec.digest(), "name": spec.name})
+        await asyncio.sleep(0.2)  # let the colony's fast beaters report the new version
+        view = spec_view(d) or {}
+        return JSONResponse(
+            {
+                "version": version,
+                "digest": spec.digest(),
+                "name": spec.name,
+                "spread": view.get("spread", {}),
+            }
+        )
 
-    return Starlette(
-        routes=[
-            Route("/v1/colony", colony),
-            Route("/v1/spec", put_spec, methods=["PUT"]),
-            Route("/healthz", healthz),
-        ]
-    )
+    async def delete_node(request: Request) -> Response:
+        if not authorized(d, request):
+            return _error(401, "a valid bearer token is needed to write")
+        node_id = request.path_params["node_id"]
+        if node_id == d.core.id:
+            d.request_stop()
+            return JSONResponse({"node": node_id, "leaving": True}, status_code=202)
+        return await _forward(d, node_id, "DELETE", f"/v1/nodes/{node_id}")
+
+    async def handover(request: Request) -> Response:
+        if not authorized(d, request):
+            return _error(401, "a valid bearer token is needed to write")
+        queen = d.core.queen
+        if queen is None:
+            return _error(409, "no queen is known here right now; try again shortly")
+        if queen != d.core.id:
+            return await _forward(d, queen, "POST", "/v1/queen/handover")
+        heir = d.handover()
+        if heir is None:
+            return _error(409, "no peer to hand over to")
+        return JSONResponse({"from": d.core.id, "to": heir})
+
+    async def events(request: Request) -> Response:
+        denied = _read_denied(d, request)
+        if denied:
+            return denied
+        queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=1000)
+
+        def listener(record: dict[str, Any]) -> None:
+            with contextlib.suppress(asyncio.QueueFull):  # a slow reader loses events
+                queue.put_nowait(record)
+
+        async def stream() -> AsyncIterator[str]:
+            d.listeners.append(listener)
+            try:
+                yield f"event: hello\ndata: {json.dumps(colony_view(d), default=str)}\n\n"
+                while True:
+                    try:
+                        record = await asyncio.wait_for(queue.get(), SSE_PING_S)
+                    except TimeoutError:
+                        yield ": ping\n\n"
+                        continue
+                    yield f"data: {json.dumps(record, default=str)}\n\n"
+            finally:
+                d.listeners.remove(listener)
+
+        return StreamingResponse(
+            stream(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"}
+        )
+
+    async def healthz(_request: Request) -> JSONResponse:
+        return JSONResponse({"ok": True, "node": d.core.id, "state": d.core.state.value})
+
+    async def metrics(request: Request) -> Response:
+        denied = _read_denied(d, request)
+        if denied:
+            return denied
+        return PlainTextResponse(
+            prometheus_text(d), media_type="text/plain; version=0.0.4; charset=utf-8"
+        )
+
+    async def openapi_json(_request: Request) -> JSONResponse:
+        return JSONResponse(openapi.document())
+
+    routes: list[Route | Mount] = [
+        Route("/v1/colony", colony),
+        Route("/v1/nodes", nodes),
+        Route("/v1/nodes/{node_id}", one_node, methods=["GET"]),
+        Route("/v1/nodes/{node_id}", delete_node, methods=["DELETE"]),
+        Route("/v1/spec", get_spec, methods=["GET"]),
+        Route("/v1/spec", put_spec, methods=["PUT"]),
+        Route("/v1/queen/handover", handover, methods=["POST"]),
+        Route("/v1/events", events),
+        Route("/healthz", healthz),
+        Route("/metrics", metrics),
+        Route("/openapi.json", openapi_json),
+    ]
+    static = dashboard_dir()
+    if static is not None:
+        routes.append(Mount("/", StaticFiles(directory=static, html=True), name="dashboard"))
+    return Starlette(routes=routes)
+
+
+def dashboard_dir() -> str | None:
+    from pathlib import Path
+
+    path = Path(__file__).parent / "dashboard"
+    return str(path) if (path / "index.html").exists() else None
 
 
 class _Server(uvicorn.Server):

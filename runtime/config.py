@@ -38,6 +38,7 @@ class NodeConfig:
     zone: str = ""
     api: str = f"127.0.0.1:{DEFAULT_API_PORT}"  # HOST:PORT, or "off"
     api_token_file: str = ""  # bearer token for writes; empty: generated into the state dir
+    api_read_auth: bool = False  # reads need the token too
     profile: str = "LAN"
     trace: str = ""  # write the core's events and actions here (JSON lines)
     spec: str = ""  # a template name or YAML file, submitted at start if the colony has none

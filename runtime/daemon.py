@@ -26,7 +26,16 @@ import zmq.asyncio
 from aware import actions as A
 from aware.dna import DNA
 from aware.errors import RemoteProtocolError, ValidationError
-from aware.events import Event, RestoreSpec, Shutdown, SignalReceived, Start, SubmitSpec, Tick
+from aware.events import (
+    Event,
+    Handover,
+    RestoreSpec,
+    Shutdown,
+    SignalReceived,
+    Start,
+    SubmitSpec,
+    Tick,
+)
 from aware.node import Node
 from aware.params import profile
 from aware.signals import LIVENESS_KINDS, Signal
@@ -36,6 +45,7 @@ from runtime.auth import Authenticator, read_secret
 from runtime.bus import SignalBus
 from runtime.config import NodeConfig, split_hostport
 from runtime.discovery import Discovery, Peer
+from runtime.discovery import routes as discovery_routes
 from runtime.errors import ConfigError
 from runtime.statedir import StateDir
 from runtime.trace import TraceWriter
@@ -83,6 +93,8 @@ class Daemon:
         self._wake = asyncio.Event()
         self._api_server: Any = None
         self._last_beat: Signal | None = None
+        self._queen_lost_at: float | None = None
+        self.failovers: list[float] = []  # as this node saw them (for /metrics)
         self.api_port: int | None = None
 
     # ------------------------------------------------------------------ the core
@@ -103,6 +115,12 @@ class Daemon:
             return
         name = type(act).__name__
         self._counts[name] += 1
+        if isinstance(act, A.QueenChanged):
+            if act.queen is None:
+                self._queen_lost_at = now
+            elif self._queen_lost_at is not None:
+                self.failovers.append(now - self._queen_lost_at)
+                self._queen_lost_at = None
         if isinstance(act, A.AdoptSpec) and self.core.spec is not None:
             self.state.save_spec(self.core.spec.to_payload())
         if isinstance(act, A.BecomeQueen):
@@ -122,6 +140,23 @@ class Daemon:
         assert self.core.spec is not None
         self._wake.set()
         return self.core.spec.version
+
+    def request_stop(self) -> None:
+        """Leave gracefully (as on SIGTERM), from inside the loop."""
+        self._stop.set()
+
+    def handover(self) -> str | None:
+        """If this node rules, hand the crown to the fittest peer; returns the heir."""
+        acts = self.feed(Handover(self.clock()))
+        heirs = [a.successor for a in acts if isinstance(a, A.Abdicate)]
+        return heirs[0] if heirs else None
+
+    def advertised_endpoint(self) -> str:
+        ep = self.bus.endpoint
+        if "0.0.0.0" in ep and self.discovery is not None:
+            for route in discovery_routes(self.cfg.bind, include_loopback=False):
+                return ep.replace("0.0.0.0", route.local_ip)
+        return ep
 
     def _load_token(self) -> str:
         if self.cfg.api_token_file:

@@ -54,6 +54,9 @@ class Colony:
         self.discovery = free_port(socket.SOCK_DGRAM)
         self.secret = tmp / "secret"
         self.secret.write_bytes(secret)
+        self.token_value = "daemon-test-token-0123456789"
+        self.token = tmp / "token"
+        self.token.write_text(self.token_value)
         self.daemons: dict[str, Daemon] = {}
 
     def start(self, name: str, *extra: str, secret: Path | None = None) -> Daemon:
@@ -80,6 +83,8 @@ class Colony:
             str(self.tmp / name),
             "--secret-file",
             str(secret or self.secret),
+            "--api-token-file",
+            str(self.token),
             *extra,
         ]
         proc = subprocess.Popen(

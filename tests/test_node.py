@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from aware import actions as A
 from aware.dna import DNA
 from aware.errors import RemoteProtocolError
-from aware.events import Shutdown, Start, SubmitSpec, Tick
+from aware.events import Handover, Shutdown, Start, SubmitSpec, Tick
 from aware.node import Node, State
 from aware.params import LAN
 from aware.signals import Kind, Signal
@@ -301,3 +301,37 @@ def test_no_input_sequence_breaks_the_core(msgs: list) -> None:
         assert node.next_deadline > now or node.next_deadline == now  # never in the past
         assert (node.state is State.QUEEN) == (node.queen == "a")
         assert node.role is None or node.spec is not None
+
+
+def test_an_operator_handover_moves_the_crown_and_keeps_the_old_queen() -> None:
+    net = colony(5)
+    net.run(2.0)
+    (old,) = net.queens()
+    node = net.nodes[old]
+    acts = node.handle(Handover(net.now))
+    net._carry(old, list(acts))
+    heir = next(a.successor for a in acts if isinstance(a, A.Abdicate))
+    assert heir is not None and heir != old
+    net.run(net.now + 0.05)
+    assert net.queens() == [heir]
+    assert node.state is State.WORKER and node.queen == heir
+    assert all(n.queen == heir for n in net.live())
+    assert node.handle(Handover(net.now)) == []  # only a queen can hand over
+
+
+def test_a_peer_that_keeps_advertising_an_old_spec_keeps_being_repaired() -> None:
+    """Its beats may look identical; a lost repair must still be retried."""
+    node = Node("a", MID, LAN, random.Random(3))
+    node.on_start(0.0)
+    node.on_submit(0.1, template("web"))
+    stale = {"dna": SMALL.summary(), "i": 1.0}
+    t = 0.2
+    repairs = 0
+    for seq in (1, 2, 3):
+        node.on_signal(t, Signal("b", Kind.PRESENCE, seq, t, 0.0, 1.0, dict(stale)))
+        for _ in range(10):  # tick through the repair window
+            t += 0.02
+            acts = node.on_tick(t) if node.next_deadline <= t else []
+            repairs += sum(1 for a in acts if isinstance(a, A.Emit) and a.signal.kind is Kind.SPEC)
+        t += 1.0
+    assert repairs == 3
