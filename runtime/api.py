@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 
 MAX_BODY = 256 * 1024
 SSE_PING_S = 15.0
+SNAPSHOT_S = 0.5  # the dashboard's refresh when nothing happens
 
 
 def _error(status: int, message: str, **extra: Any) -> JSONResponse:
@@ -106,7 +107,8 @@ def build_app(d: Daemon) -> Starlette:
         return JSONResponse(view) if view else _error(404, "this node holds no spec yet")
 
     async def put_spec(request: Request) -> Response:
-        if not authorized(d, request):
+        dry_run = request.query_params.get("dry_run") in ("1", "true", "yes")
+        if not dry_run and not authorized(d, request):
             return _error(401, "a valid bearer token is needed to write")
         body = await request.body()
         if len(body) > MAX_BODY:
@@ -121,6 +123,15 @@ def build_app(d: Daemon) -> Starlette:
             spec = parse_spec(data)
         except ValidationError as err:
             return _error(422, "invalid spec", field=err.field, reason=err.reason)
+        if dry_run:  # validation only (the dashboard's editor checks as you type)
+            return JSONResponse(
+                {
+                    "valid": True,
+                    "name": spec.name,
+                    "roles": len(spec.roles),
+                    "wanted": sum(r.count for r in spec.roles),
+                }
+            )
         version = d.submit_spec(spec)
         await asyncio.sleep(0.2)  # let the colony's fast beaters report the new version
         view = spec_view(d) or {}
@@ -165,17 +176,26 @@ def build_app(d: Daemon) -> Starlette:
             with contextlib.suppress(asyncio.QueueFull):  # a slow reader loses events
                 queue.put_nowait(record)
 
+        snapshots = request.query_params.get("snapshots") in ("1", "true", "yes")
+        every = SNAPSHOT_S if snapshots else SSE_PING_S
+
         async def stream() -> AsyncIterator[str]:
             d.listeners.append(listener)
             try:
                 yield f"event: hello\ndata: {json.dumps(colony_view(d), default=str)}\n\n"
                 while True:
                     try:
-                        record = await asyncio.wait_for(queue.get(), SSE_PING_S)
+                        record = await asyncio.wait_for(queue.get(), every)
                     except TimeoutError:
-                        yield ": ping\n\n"
+                        if snapshots:
+                            view = json.dumps(colony_view(d), default=str)
+                            yield f"event: colony\ndata: {view}\n\n"
+                        else:
+                            yield ": ping\n\n"
                         continue
                     yield f"data: {json.dumps(record, default=str)}\n\n"
+                    if snapshots and queue.empty():  # a change: show it at once
+                        yield f"event: colony\ndata: {json.dumps(colony_view(d), default=str)}\n\n"
             finally:
                 d.listeners.remove(listener)
 
