@@ -237,10 +237,23 @@ def cmd_events(args: argparse.Namespace) -> int:
         with httpx.stream("GET", url, timeout=httpx.Timeout(5.0, read=None)) as r:
             if r.status_code != 200:
                 raise ApiError(f"GET /v1/events: HTTP {r.status_code}")
+            kind = "message"
             for line in r.iter_lines():
+                if line.startswith("event:"):
+                    kind = line[6:].strip()
+                    continue
                 if not line.startswith("data:"):
+                    kind = "message" if not line else kind
                     continue
                 event = json.loads(line[5:])
+                if kind != "message":  # the greeting snapshot
+                    if not args.json:
+                        print(
+                            f"following colony {event.get('colony')} at {event.get('node')}: "
+                            f"queen {event.get('queen')}",
+                            flush=True,
+                        )
+                    continue
                 if args.json:
                     print(json.dumps(event), flush=True)
                 else:

@@ -196,3 +196,57 @@ def test_delete_forwards_a_leave_request(colony: Colony) -> None:
     r = httpx.delete(url(colony, asker, f"/v1/nodes/{leaver}"), headers=auth(colony))
     assert r.status_code == 202, r.text
     assert colony.daemons[leaver].proc.wait(timeout=10) == 0
+
+
+def test_read_auth_protects_reads(tmp_path: Path) -> None:
+    c = Colony(tmp_path)
+    try:
+        d = c.start("solo", "--api-read-auth")
+        c.wait(lambda: d.colony() is not None or _healthy(c, "solo"), timeout=15)
+        r = httpx.get(url(c, "solo", "/v1/colony"))
+        assert r.status_code == 401 and "error" in r.json()
+        ok = httpx.get(url(c, "solo", "/v1/colony"), headers=auth(c))
+        assert ok.status_code == 200 and ok.json()["node"] == "solo"
+        assert d.running
+    finally:
+        c.stop()
+
+
+def _healthy(c: Colony, name: str) -> bool:
+    try:
+        return httpx.get(url(c, name, "/healthz"), timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def test_cli_events_follows_the_stream(colony: Colony) -> None:
+    name = next(n for n, d in colony.daemons.items() if d.running and d.colony() is not None)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "aware_cli.main",
+            "events",
+            "--json",
+            "--api",
+            url(colony, name, ""),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        import time
+
+        time.sleep(1.5)
+        r = httpx.put(
+            url(colony, name, "/v1/spec"), content="roles: {web: {count: 3}}", headers=auth(colony)
+        )
+        assert r.status_code == 200
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        assert json.loads(line)["event"]
+    finally:
+        proc.kill()
+        proc.wait(timeout=5)
