@@ -59,7 +59,41 @@ def add_commands(parser: argparse.ArgumentParser) -> None:
     chaos.add_argument("--out", default="chaos-out", help="where the replayable scenario goes")
     chaos.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     chaos.set_defaults(func=cmd_chaos)
+    sweep = sub.add_parser("sweep", help="run a parameter sweep (grid, random or lhs)")
+    sweep.add_argument("sweep", help="sweep YAML file")
+    sweep.add_argument("--workers", type=int, default=1, help="parallel processes")
+    sweep.add_argument("--out", required=True, help="output directory (resumes if present)")
+    sweep.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    sweep.set_defaults(func=cmd_sweep)
     parser.set_defaults(func=lambda _a: (parser.print_help(), 2)[1])
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from sim import sweep as sweeps
+
+    s = sweeps.load_sweep(args.sweep)
+    total = len(s.points) * s.seeds
+    progress = Progress(total, "sweep", unit="runs") if sys.stderr.isatty() else None
+    t0 = time.perf_counter()
+    res = sweeps.run_sweep(
+        s,
+        args.out,
+        workers=args.workers,
+        progress=(lambda done, _total: progress(done)) if progress else None,
+    )
+    if progress:
+        progress.close()
+    res["wall_s"] = round(time.perf_counter() - t0, 2)
+    if args.json:
+        from aware_cli.main import dump_json
+
+        dump_json(res)
+    else:
+        print(
+            f"sweep: {res['runs']} runs ({res['ran_now']} now, {res['resumed_from']} resumed) "
+            f"in {res['wall_s']} s\n  rows:    {res['runs_csv']}\n  summary: {res['summary_csv']}"
+        )
+    return 0
 
 
 def _overrides(pairs: list[str]) -> dict[str, Any]:
