@@ -46,7 +46,7 @@ from aware.events import (
 )
 from aware.params import PolicyParams
 from aware.peers import Peer, PeerTable
-from aware.signals import Kind, Signal
+from aware.signals import Kind, Signal, level
 from aware.spec import ClusterSpec, RoleSpec, VersionedSpec
 from aware.thresholds import (
     experience,
@@ -152,6 +152,15 @@ class Node:
         if isinstance(event, Handover):
             return self.on_handover(event.now)
         raise TypeError(f"not an event: {event!r}")
+
+    def queen_level(self, now: float) -> float:
+        """The queen pheromone this node senses now (1.0 when it rules itself)."""
+        if self.state is State.QUEEN:
+            return 1.0
+        best = 0.0
+        for seen, _term, _fit in self._queens.values():
+            best = max(best, level(1.0, now - seen, self.params.queen_half_life))
+        return best
 
     @property
     def queen_term(self) -> int:

@@ -469,6 +469,10 @@ class Observer:
             "queens": sorted(nodes[q].id for q in self.queens),
             "roles": roles,
             "sent": self.sim.sent_total,
+            # per node, by index: the queen pheromone it senses, the queen it follows, its role
+            "levels": [round(sn.core.queen_level(now), 4) if sn.running else None for sn in nodes],
+            "views": [sn.core.queen if sn.running else None for sn in nodes],
+            "node_roles": [sn.core.role if sn.running else None for sn in nodes],
         }
 
     def finish(self, now: float) -> None:
