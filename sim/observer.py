@@ -440,7 +440,16 @@ class Observer:
                     )
                 continue_lapse.add(min(comp))
             if not self._filled(comp):
-                self._violation(now, "roles-filled", self._fill_detail(comp))
+                # a false expiry at one node (loss) can over-fill a role for a beat or two
+                # until the newcomer sheds; only a shortfall that outlives one sampling
+                # interval is a violation
+                key = -1 - min(comp)
+                lapse = self._view_lapse.setdefault(key, now)
+                if now - lapse >= self.sim.scenario.sample_interval:
+                    self._violation(
+                        now, "roles-filled", f"{self._fill_detail(comp)} since t={lapse:.1f}"
+                    )
+                continue_lapse.add(key)
         self._view_lapse = {k: t for k, t in self._view_lapse.items() if k in continue_lapse}
 
     def _fill_detail(self, comp: set[int]) -> str:
