@@ -56,7 +56,8 @@ from aware.thresholds import (
 )
 
 INF = float("inf")
-_BEATS = frozenset({Kind.PRESENCE, Kind.ROLE, Kind.QUEEN})
+_PRESENCE = Kind.PRESENCE
+_ROLE = Kind.ROLE
 _QUEEN = Kind.QUEEN
 QUIET: tuple[A.Action, ...] = ()  # returned when an event changed nothing but timestamps
 RANK_CAP = 16  # ranks past demand + 16 have thresholds 2^16 times the best: never chosen
@@ -117,6 +118,7 @@ class Node:
         self._demand_since: dict[str, float] = {}
         self._exp: dict[str, tuple[float, float]] = {}  # role -> (experience, as of)
         self._rank_cache: dict[str, tuple[tuple[int, str], int, float]] = {}
+        self._fit_rank: tuple[int, int, float] | None = None
         self._deadline: float | None = INF
 
     # ------------------------------------------------------------------ public API
@@ -266,7 +268,7 @@ class Node:
         if not self._running or sig.sender == self.id:
             return []
         kind = sig.kind
-        if kind in _BEATS:
+        if kind is _PRESENCE or kind is _ROLE or kind is _QUEEN:  # (no Enum hashing here)
             # Fast path, the bulk of all traffic: a known peer (or the queen this node
             # already follows) beats with nothing new. Only timestamps move, and they
             # only move deadlines later, which may stay early (see next_deadline).
@@ -540,11 +542,20 @@ class Node:
         return max(fresh, key=lambda p: (p.fitness, p.id), default=None)
 
     def _fitness_rank(self, now: float) -> int:
-        """How many fresh peers are fitter than this node (0: the fittest)."""
-        me = (self.fitness, self.id)
-        return sum(
-            1 for p in self.peers.peers.values() if (p.fitness, p.id) > me and not p.stale(now)
-        )
+        """How many fresh peers are fitter than this node (0: the fittest).
+
+        Kept for a few selection ticks: peers join, leave or go stale slower than that."""
+        cached = self._fit_rank
+        if cached is not None and cached[0] == self.peers.version and now - cached[2] < 0.1:
+            return cached[1]
+        f, me = self.fitness, self.id
+        rank = 0
+        for p in self.peers.peers.values():
+            pf = p.fitness
+            if (pf > f or (pf == f and p.id > me)) and now - p.last_seen <= 1.5 * p.interval:
+                rank += 1
+        self._fit_rank = (self.peers.version, rank, now)
+        return rank
 
     def _self_select(self, now: float, out: list[A.Action]) -> None:
         p = self.params
@@ -726,13 +737,27 @@ class Node:
         if cached is not None and cached[0] == stamp and now - cached[2] < self.params.role_tick:
             return min(cached[1], cap)
         mine = self._merit(rs, self.id, self.dna, self.experience(rs.name, now), False)
+        loads: dict[str, int] = {}
+        if rs.spread:  # the zone loads once, not once per peer
+            for pid in self.peers.holders.get(rs.name, ()):
+                z = self.peers.peers[pid].dna.zone
+                loads[z] = loads.get(z, 0) + 1
+            if self.role == rs.name:
+                loads[self.dna.zone] = loads.get(self.dna.zone, 0) + 1
         rank = 0
         requires = rs.requires
+        name = rs.name
+        suitability: dict[int, float] = {}  # DNA objects are shared: score each once
         for peer in self.peers.peers.values():
             if peer.role is not None or not requires.met_by(peer.dna) or peer.stale(now):
                 continue
-            x = peer.experience.get(rs.name, 0.0)
-            if self._merit(rs, peer.id, peer.dna, x, False) > mine:
+            dna = peer.dna
+            score = suitability.get(id(dna))
+            if score is None:
+                score = suitability[id(dna)] = rs.suitability(dna)
+            spread = -(loads.get(dna.zone, 0) + 1) if rs.spread else 0
+            merit = (spread, experience_level(peer.experience.get(name, 0.0)), score, peer.id)
+            if merit > mine:
                 rank += 1
                 if rank >= cap:
                     break
