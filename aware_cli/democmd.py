@@ -150,6 +150,11 @@ def render(colony: DemoColony, note: str) -> str:
                 f"spec {view['spec']['name']} v{view['spec']['version']}: "
                 + ", ".join(f"{r['name']} {r['have']}/{r['want']}" for r in view["spec"]["roles"])
             )
+            if any(r["have"] < r["want"] for r in view["spec"]["roles"]):
+                lines.append(
+                    "(all daemons here share this machine's DNA: a role whose "
+                    "requirements it does not meet stays short)"
+                )
     lines.append("")
     lines.extend(colony.events[-8:])
     if note:
