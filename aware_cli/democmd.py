@@ -24,6 +24,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from runtime.local import free_port, node_command
+
 CLEAR = "\x1b[H\x1b[2J"
 
 
@@ -39,19 +41,13 @@ def add_command(sub: Any) -> None:
     p.set_defaults(func=cmd_demo)
 
 
-def _free_port(kind: int = socket.SOCK_STREAM) -> int:
-    with socket.socket(socket.AF_INET, kind) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 class DemoColony:
     def __init__(self, n: int, spec: str) -> None:
         if not 1 <= n <= 64:
             raise SystemExit("aware demo: --nodes must be between 1 and 64")
         self.dir = Path(tempfile.mkdtemp(prefix="aware-demo-"))
         (self.dir / "secret").write_text(secrets.token_hex(24))
-        self.discovery = _free_port(socket.SOCK_DGRAM)
+        self.discovery = free_port(socket.SOCK_DGRAM)
         self.spec = spec
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
         self.apis: dict[str, int] = {}
@@ -60,33 +56,19 @@ class DemoColony:
             self.start(f"node{i}")
 
     def start(self, name: str) -> None:
-        api = self.apis.get(name) or _free_port()
+        api = self.apis.get(name) or free_port()
         self.apis[name] = api
         log = open(self.dir / f"{name}.log", "ab")  # noqa: SIM115 - owned by the child
-        cmd = [
-            sys.executable,
-            "-m",
-            "aware_cli.main",
-            "node",
-            "--name",
+        cmd = node_command(
             name,
-            "--bind",
-            "127.0.0.1",
-            "--port",
-            "0",
-            "--api",
-            f"127.0.0.1:{api}",
-            "--discovery-port",
-            str(self.discovery),
-            "--beacon-interval",
-            "0.25",
-            "--state-dir",
-            str(self.dir / name),
-            "--secret-file",
-            str(self.dir / "secret"),
+            api,
+            self.discovery,
+            self.dir / name,
+            self.dir / "secret",
             "--spec",
             self.spec,
-        ]
+            beacon_interval=0.25,
+        )
         self.procs[name] = subprocess.Popen(
             cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )

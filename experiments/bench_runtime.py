@@ -29,6 +29,8 @@ from typing import Any
 import httpx
 import psutil
 
+from runtime.local import free_port, node_command
+
 HERE = Path(__file__).parent
 ROOT = HERE.parent
 # the web template, with requirements this one machine meets (all daemons share its DNA)
@@ -40,12 +42,6 @@ roles:
   storage: {count: 1}
 """
 QUEEN_LINE = re.compile(r"^(\S+ \S+) INFO aware.daemon: queen is now (\S+)")
-
-
-def free_port(kind: int = socket.SOCK_STREAM) -> int:
-    with socket.socket(socket.AF_INET, kind) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class Lab:
@@ -62,28 +58,15 @@ class Lab:
     def start(self, name: str) -> None:
         self.apis.setdefault(name, free_port())
         log = open(self.dir / f"{name}.log", "ab")  # noqa: SIM115 - owned by the child
-        cmd = [
-            sys.executable,
-            "-m",
-            "aware_cli.main",
-            "node",
-            "--name",
+        cmd = node_command(
             name,
-            "--bind",
-            "127.0.0.1",
-            "--port",
-            "0",
-            "--api",
-            f"127.0.0.1:{self.apis[name]}",
-            "--discovery-port",
-            str(self.discovery),
-            "--state-dir",
-            str(self.dir / name),
-            "--secret-file",
-            str(self.dir / "secret"),
+            self.apis[name],
+            self.discovery,
+            self.dir / name,
+            self.dir / "secret",
             "--spec",
             str(self.dir / "spec.yaml"),
-        ]
+        )
         self.started[name] = time.time()
         self.procs[name] = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
 

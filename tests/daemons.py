@@ -6,7 +6,6 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -14,13 +13,9 @@ from typing import Any
 
 import httpx
 
+from runtime.local import free_port, node_command
+
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def free_port(kind: int = socket.SOCK_STREAM) -> int:
-    with socket.socket(socket.AF_INET, kind) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class Daemon:
@@ -62,31 +57,17 @@ class Colony:
     def start(self, name: str, *extra: str, secret: Path | None = None) -> Daemon:
         api = free_port()
         log = self.tmp / f"{name}.log"
-        cmd = [
-            sys.executable,
-            "-m",
-            "aware_cli.main",
-            "node",
-            "--name",
+        cmd = node_command(
             name,
-            "--bind",
-            "127.0.0.1",
-            "--port",
-            "0",
-            "--api",
-            f"127.0.0.1:{api}",
-            "--discovery-port",
-            str(self.discovery),
-            "--beacon-interval",
-            "0.2",
-            "--state-dir",
-            str(self.tmp / name),
-            "--secret-file",
-            str(secret or self.secret),
+            api,
+            self.discovery,
+            self.tmp / name,
+            secret or self.secret,
             "--api-token-file",
             str(self.token),
             *extra,
-        ]
+            beacon_interval=0.2,
+        )
         proc = subprocess.Popen(
             cmd,
             cwd=ROOT,

@@ -143,34 +143,14 @@ def test_a_restarted_node_keeps_its_id_and_spec(colony: Colony) -> None:
     # again, without a name and without --spec: both come back from the state dir
     api = free_port()
     import subprocess
-    import sys
 
     from daemons import ROOT, Daemon
 
+    from runtime.local import node_command
+
     log = colony.tmp / "a2.log"
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "aware_cli.main",
-            "node",
-            "--bind",
-            "127.0.0.1",
-            "--port",
-            "0",
-            "--api",
-            f"127.0.0.1:{api}",
-            "--discovery-port",
-            str(colony.discovery),
-            "--state-dir",
-            str(colony.tmp / "a"),
-            "--secret-file",
-            str(colony.secret),
-        ],
-        cwd=ROOT,
-        stdout=open(log, "wb"),
-        stderr=subprocess.STDOUT,
-    )
+    cmd = node_command(None, api, colony.discovery, colony.tmp / "a", colony.secret)
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=open(log, "wb"), stderr=subprocess.STDOUT)
     colony.daemons["a2"] = Daemon("a2", proc, api, log)
     colony.wait(
         lambda: (
