@@ -19,6 +19,15 @@ WIRE_VERSION = 1
 MAX_SIGNAL_BYTES = 64 * 1024  # a spec of 64 roles fits many times over
 MAX_ID_LEN = 128
 _KINDS = {k.value: k for k in Kind}
+# everything msgpack.unpackb raises on hostile bytes (shared with the beacon parser)
+UNPACK_ERRORS = (
+    ValueError,
+    TypeError,
+    msgpack.ExtraData,
+    msgpack.FormatError,
+    msgpack.StackError,
+    RecursionError,
+)
 
 
 def encode(sig: Signal) -> bytes:
@@ -48,14 +57,7 @@ def decode(data: bytes) -> Signal:
         # unpackb takes no max_buffer_size (a TypeError, which made every decode fail);
         # the size is checked above and msgpack bounds lengths by len(data) itself
         fields = msgpack.unpackb(data[1:], raw=False, strict_map_key=True)
-    except (
-        ValueError,
-        TypeError,
-        msgpack.ExtraData,
-        msgpack.FormatError,
-        msgpack.StackError,
-        RecursionError,
-    ) as err:
+    except UNPACK_ERRORS as err:
         raise RemoteProtocolError(f"undecodable signal: {type(err).__name__}") from None
     return _to_signal(fields)
 

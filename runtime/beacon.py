@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import msgpack
 
+from aware.wire import UNPACK_ERRORS
 from runtime.auth import TAG_BYTES, Authenticator
 
 BEACON_VERSION = 1
@@ -65,14 +66,7 @@ def parse(data: bytes, auth: Authenticator) -> Beacon:
         raise BeaconError("bad authentication tag", "unauthenticated")
     try:
         fields = msgpack.unpackb(body, raw=False, strict_map_key=True)
-    except (
-        ValueError,
-        TypeError,
-        msgpack.ExtraData,
-        msgpack.FormatError,
-        msgpack.StackError,
-        RecursionError,
-    ):
+    except UNPACK_ERRORS:
         raise BeaconError("undecodable beacon") from None
     if not isinstance(fields, dict):
         raise BeaconError("beacon body must be a map")

@@ -24,7 +24,7 @@ import simpy
 from aware import actions as A
 from aware.dna import DNA
 from aware.errors import RemoteProtocolError
-from aware.node import QUIET, Node, State
+from aware.node import QUIET, Node
 from aware.signals import Signal
 from aware.spec import ClusterSpec
 from aware.wire import encode
@@ -72,7 +72,6 @@ class Simulation:
         self.nodes: list[SimNode] = []
         self._handlers: list[Callable[[float, Signal], Sequence[A.Action]]] = []
         self.by_id: dict[str, SimNode] = {}
-        self.sent: list[int] = []
         self.sent_total = 0
         self.recv_total = 0
         self.bytes_total = 0
@@ -107,7 +106,6 @@ class Simulation:
         self.by_id[node_id] = sn
         self.net.add_node()
         self.net.set_alive(idx, False)
-        self.sent.append(0)
         self._at(start_at, self._start, sn, cause)
         return sn
 
@@ -175,7 +173,6 @@ class Simulation:
         size = len(encode(sig))
         peers, hops = self.net.reach(sn.idx)
         n = len(peers)
-        self.sent[sn.idx] += 1
         self.sent_total += 1
         self.bytes_total += size * n
         if n == 0:
@@ -436,7 +433,3 @@ class Simulation:
         self.wall_s = time.perf_counter() - t0
         self.obs.finish(self.scenario.duration)
         return summarize(self)
-
-
-def queen_state(core: Node) -> bool:
-    return core.state is State.QUEEN

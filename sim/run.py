@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 
 from sim.driver import Simulation
-from sim.scenario import Scenario, ScenarioError, parse_scenario
+from sim.scenario import Scenario, ScenarioError, parse_scenario, read_yaml
 
 
 def set_path(data: dict[str, Any], dotted: str, value: Any) -> None:
@@ -38,21 +38,7 @@ def parse_assignment(text: str) -> tuple[str, Any]:
         raise ScenarioError(path.strip(), f"value {raw!r} is not valid YAML") from None
 
 
-def read_raw(path: str | Path) -> dict[str, Any]:
-    p = Path(path)
-    try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except OSError as err:
-        raise ScenarioError("file", f"cannot read {p}: {err.strerror or err}") from None
-    except UnicodeDecodeError:
-        raise ScenarioError("file", f"{p} is not valid UTF-8") from None
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise ScenarioError("file", f"{p} is not valid YAML{where}") from None
-    if not isinstance(data, dict):
-        raise ScenarioError("scenario", f"{p} must hold a mapping")
-    return data
+read_raw = read_yaml  # the raw mapping of a scenario file, before validation
 
 
 def build(

@@ -121,22 +121,27 @@ class Scenario:
 # ----------------------------------------------------------------------------- parsing
 
 
-def load_scenario(path: str | Path) -> Scenario:
-    """Read and validate a scenario file."""
+def read_yaml(path: str | Path) -> dict[str, Any]:
+    """A YAML file holding a mapping, or ScenarioError('file' / 'scenario', why)."""
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        data = yaml.safe_load(p.read_text(encoding="utf-8"))
     except OSError as err:
         raise ScenarioError("file", f"cannot read {p}: {err.strerror or err}") from None
     except UnicodeDecodeError:
         raise ScenarioError("file", f"{p} is not valid UTF-8") from None
-    try:
-        data = yaml.safe_load(text)
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise ScenarioError("file", f"not valid YAML{where}") from None
-    return parse_scenario(data)
+        raise ScenarioError("file", f"{p} is not valid YAML{where}") from None
+    if not isinstance(data, dict):
+        raise ScenarioError("scenario", f"{p} must hold a mapping")
+    return data
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a scenario file."""
+    return parse_scenario(read_yaml(path))
 
 
 def parse_scenario(data: Any) -> Scenario:
