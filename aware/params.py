@@ -124,7 +124,7 @@ WAN = PolicyParams(
 
 LOSSY = dataclasses.replace(
     LAN,
-    candidate_phase=0.12,  # a candidate outlasts one queen beat: 10x fewer false queens in
+    candidate_phase=0.12,  # a candidate outlasts one queen beat: 4x fewer false queens in
     candidate_hold=0.12,  # bursts of 30% loss (experiments/results/tradeoff.json) for ~0.1 s
 )
 """LANs with bursts of loss (busy Wi-Fi, congested uplinks): failover ~0.43 s."""

@@ -85,7 +85,7 @@ NOTEBOOKS: dict[str, list[tuple[str, str]]] = {
                "setting — three missed beats (0.3 s) and a 30 ms phase — raised no false "
                "queen in a simulated hour and fails over in ~0.35 s, three times faster "
                "than etcd. Where loss comes in bursts, the `LOSSY` profile (120 ms phase) "
-               "costs ~0.1 s and cuts false queens tenfold."),
+               "costs ~0.1 s and cut false queens fourfold in the recorded run."),
         ("code", "assert len(rows) >= 4"),
     ],
     "03-failover-at-100-nodes": [
