@@ -30,9 +30,10 @@ def build_topology(spec: Mapping[str, Any], n: int, seed: int) -> nx.Graph | Non
             degree += 1
         return nx.random_regular_graph(min(degree, n - 1), n, seed=seed)
     if kind == "watts_strogatz":
-        return nx.connected_watts_strogatz_graph(
-            n, int(spec.get("k", 4)), float(spec.get("p", 0.1)), seed=seed
-        )
+        if n < 4:
+            return None  # too few nodes for a ring with shortcuts: a full mesh
+        k = max(2, min(int(spec.get("k", 4)), n - 1))  # no more neighbours than nodes
+        return nx.connected_watts_strogatz_graph(n, k, float(spec.get("p", 0.1)), seed=seed)
     if kind == "grid":
         side = max(1, int(np.ceil(np.sqrt(n))))
         g = nx.grid_2d_graph(side, side)

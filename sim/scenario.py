@@ -311,10 +311,20 @@ def _network(data: Any) -> NetworkConfig:
         topo = {"kind": topo}
     if not isinstance(topo, Mapping) or topo.get("kind") not in TOPOLOGIES:
         raise ScenarioError("network.topology.kind", f"must be one of {', '.join(TOPOLOGIES)}")
+    allowed = {"kind"} | set(TOPOLOGY_PARAMS.get(topo["kind"], ()))
+    for key, value in topo.items():
+        where = f"network.topology.{key}"
+        if key not in allowed:
+            raise ScenarioError(where, f"not a parameter of {topo['kind']} topologies")
+        if key in ("degree", "k"):
+            _int(value, where, lo=2, hi=10_000)
+        elif key == "p":
+            _num(value, where, lo=0.0, hi=1.0)
     return NetworkConfig(mean / 1000.0, jitter / 1000.0, loss, res / 1000.0, dict(topo))
 
 
 TOPOLOGIES = ("complete", "random_regular", "watts_strogatz", "grid", "star")
+TOPOLOGY_PARAMS = {"random_regular": ("degree",), "watts_strogatz": ("k", "p")}
 
 
 def _policy(data: Any) -> tuple[str, PolicyParams]:

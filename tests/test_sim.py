@@ -148,3 +148,29 @@ def test_a_quiet_lossy_colony_raises_no_false_queens() -> None:
     assert s["false_failovers"] == 0
     assert s["queen_changes"] == 1
     assert s["dual_queen_s"] == 0.0
+
+
+@pytest.mark.parametrize(
+    ("topology", "field"),
+    [
+        ({"kind": "watts_strogatz", "k": "many"}, "network.topology.k"),
+        ({"kind": "watts_strogatz", "p": 2}, "network.topology.p"),
+        ({"kind": "random_regular", "degree": 1}, "network.topology.degree"),
+        ({"kind": "star", "degree": 3}, "network.topology.degree"),
+    ],
+)
+def test_topology_parameters_are_validated(topology: dict[str, Any], field: str) -> None:
+    from sim.scenario import ScenarioError
+
+    with pytest.raises(ScenarioError) as err:
+        simrun.build({**BASE, "network": {"topology": topology}})
+    assert err.value.field == field
+
+
+def test_a_small_world_with_more_neighbours_than_nodes_still_runs() -> None:
+    s, _ = run(
+        nodes={**BASE["nodes"], "count": 5},
+        duration=10,
+        network={"topology": {"kind": "watts_strogatz", "k": 40, "p": 0.2}},
+    )
+    assert s["formation_s"] is not None
